@@ -1,0 +1,86 @@
+// The one interface every target implements. Suites never know which target they run on: they read a
+// serialisable TargetInfo (handed to vitest workers with provide/inject) and talk to AWS and Kubernetes
+// over real HTTP with the AWS SDK v3 and @kubernetes/client-node.
+
+export const TARGET_NAMES = ['embedded', 'localstack', 'eks'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** AWS services the suites call, keyed the way AWS_ENDPOINT_URL_<SERVICE> names them. */
+export const AWS_SERVICES = ['iam', 'sts', 's3', 'eks', 'eks-auth'] as const;
+export type AwsService = (typeof AWS_SERVICES)[number];
+
+/**
+ * What a target can do. A case that needs a capability the target lacks is reported skipped with the
+ * capability's reason, never passed and never failed.
+ */
+export const CAPABILITY_NAMES = [
+  /** The AWS side denies what the caller's policies do not allow (LocalStack community does not). */
+  'iamEnforcement',
+  /** Pod Identity session tags reach IAM policy evaluation as aws:PrincipalTag/*. */
+  'sessionTags',
+  /** Pods can run the AWS CLI (`aws`). */
+  'podAwsCli',
+  /** Pods can run the project's JS SDK v3 probe (needs `node` in the pod). */
+  'podSdkProbe',
+  /** The agent answers only on 169.254.170.23 / fd00:ec2::23 (a real node). */
+  'agentHostCheck',
+] as const;
+export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
+
+export interface Capability {
+  available: boolean;
+  /** Why it is (not) available, shown as the skip reason. */
+  reason: string;
+}
+export type Capabilities = Record<CapabilityName, Capability>;
+
+export interface AwsCredentialsInfo {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface PodSettings {
+  image: string;
+  /** Command that keeps the pod running so the suites can exec into it. */
+  command: string[];
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  nodeSelector?: Record<string, string>;
+  tolerations?: Array<Record<string, string | number>>;
+  /** Environment added to every test container (e.g. AWS_EC2_METADATA_DISABLED on real nodes). */
+  env: Record<string, string>;
+}
+
+/** Everything a test needs to reach the target. Plain data: it crosses into vitest workers. */
+export interface TargetInfo {
+  name: TargetName;
+  region: string;
+  accountId: string;
+  cluster: { name: string; arn: string };
+  /**
+   * Endpoint per AWS service. Absent means the SDK's default resolution (real AWS, or AWS_ENDPOINT_URL
+   * from the environment).
+   */
+  endpoints: Partial<Record<AwsService, string>>;
+  /** Runner credentials. Absent means the SDK's default credential chain. Never logged. */
+  credentials?: AwsCredentialsInfo;
+  /** Path of the kubeconfig file to load, and the context to use (default: current context). */
+  kubeconfigPath: string;
+  kubeContext?: string;
+  pod: PodSettings;
+  capabilities: Capabilities;
+  /** Run id carried by every created resource: pic-<yyyymmddhhmm>-<5 random>. */
+  runId: string;
+  /** Where reports and the run ledger are written. */
+  reportDir: string;
+  /** Skip teardown and report what was kept. */
+  keep: boolean;
+  /** Upper bound for a single wait (pod Running, association effective, role assumable), in ms. */
+  waitTimeoutMs: number;
+}
+
+/** A resolved target: its info plus what must be released when the run ends. */
+export interface Target {
+  info: TargetInfo;
+  close(): Promise<void>;
+}
