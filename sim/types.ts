@@ -1,0 +1,46 @@
+// The composed simulator's options and handle (sim/index.ts startSim). The embedded target and the
+// standalone `npm run sim` are thin wrappers around it.
+
+export interface SimFaults {
+  /** Makes fault injection repeatable. */
+  seed?: number;
+  /** A new IAM role is not visible/assumable for this long after creation. */
+  iamPropagationDelayMs?: number;
+  /** A new or updated pod identity association takes effect (mutation and EKS Auth) after this long. */
+  associationPropagationDelayMs?: number;
+  /** Fraction (0..1) of AWS calls answered with throttling errors. */
+  throttleRate?: number;
+  /** Fraction (0..1) of AWS calls answered with 5xx errors. */
+  serverErrorRate?: number;
+  /** Fraction (0..1) of agent credential requests answered with a 500. */
+  agentErrorRate?: number;
+}
+
+export interface SimOptions {
+  accountId?: string;
+  region?: string;
+  clusterName?: string;
+  /** Where pod sandboxes and the kubeconfig are written (default: a fresh temp dir, removed on close). */
+  stateDir?: string;
+  faults?: SimFaults;
+  /**
+   * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
+   * simulator's own; EKS, EKS Auth and the agent stay in the simulator and assume roles through it.
+   */
+  externalAws?: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+}
+
+export interface SimHandle {
+  /** Path of the kubeconfig file written under the state dir. */
+  kubeconfigPath: string;
+  kubeconfigYaml: string;
+  /** The one endpoint for iam, sts, s3, eks and eks-auth (http://127.0.0.1:PORT). */
+  awsEndpointUrl: string;
+  /** Runner (admin) credentials. Secret: never log. */
+  adminCredentials: { accessKeyId: string; secretAccessKey: string };
+  accountId: string;
+  region: string;
+  cluster: { name: string; arn: string };
+  /** Stops every process and frees every port the simulator started. */
+  close(): Promise<void>;
+}
