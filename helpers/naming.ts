@@ -1,0 +1,49 @@
+// Names and markers for everything the suites create. Every resource carries the run id, so the
+// cleanup check and the janitor can find it: AWS tags, the IAM path, Kubernetes labels.
+
+export const TOOL_NAME = 'pod-identity-conformance';
+export const IAM_PATH = `/${TOOL_NAME}/`;
+export const TAG_RUN_ID = `${TOOL_NAME}:run-id`;
+export const TAG_CREATED_AT = `${TOOL_NAME}:created-at`;
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_RUN_ID = `${TOOL_NAME}/run-id`;
+export const RUN_ID_PATTERN = /^pic-\d{12}-[a-z0-9]{5}$/;
+
+export function awsTags(runId: string, now = new Date()): Array<{ Key: string; Value: string }> {
+  return [
+    { Key: TAG_RUN_ID, Value: runId },
+    { Key: TAG_CREATED_AT, Value: now.toISOString() },
+  ];
+}
+
+/** The same markers as a map (EKS and S3 tagging APIs take maps or TagSets). */
+export function awsTagMap(runId: string, now = new Date()): Record<string, string> {
+  return Object.fromEntries(awsTags(runId, now).map((t) => [t.Key, t.Value]));
+}
+
+export function kubeLabels(runId: string): Record<string, string> {
+  return { [LABEL_MANAGED_BY]: TOOL_NAME, [LABEL_RUN_ID]: runId };
+}
+
+export function runIdLabelSelector(runId: string): string {
+  return `${LABEL_MANAGED_BY}=${TOOL_NAME},${LABEL_RUN_ID}=${runId}`;
+}
+
+/**
+ * A resource name made of the run id and a purpose, within a length limit. The run id part keeps names
+ * unique across concurrent runs; the purpose keeps them readable ("pic-202611281000-ab3de-creds").
+ * Kubernetes and S3 need lowercase DNS labels; IAM role names allow more, but the same form fits all.
+ */
+export function resourceName(runId: string, purpose: string, maxLength = 63): string {
+  const cleanPurpose = purpose
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const name = `${runId}-${cleanPurpose}`.slice(0, maxLength).replace(/-+$/, '');
+  return name;
+}
+
+/** Escapes text for use inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

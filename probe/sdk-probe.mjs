@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Runs inside a test pod: uses the AWS SDK for JavaScript v3 with nothing but its default credential
+// chain (in a Pod Identity pod: the container credential provider), like an application would.
+// Prints one JSON line: {"ok":true,...} or {"ok":false,"error":{"name","message"}}. Exit 0 or 1.
+//
+//   node sdk-probe.mjs whoami
+//   node sdk-probe.mjs put BUCKET KEY FILE
+//   node sdk-probe.mjs get BUCKET KEY FILE
+
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+
+const [action, ...args] = process.argv.slice(2);
+// A custom endpoint (simulator, LocalStack) on a bare host:port cannot serve virtual-hosted buckets.
+const s3Options =
+  process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {};
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+async function run() {
+  switch (action) {
+    case 'whoami': {
+      const identity = await new STSClient({}).send(new GetCallerIdentityCommand({}));
+      return { arn: identity.Arn, account: identity.Account, userId: identity.UserId };
+    }
+    case 'put': {
+      const [bucket, key, file] = args;
+      const body = await readFile(file);
+      await new S3Client(s3Options).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      return { bucket, key, bytes: body.length, sha256: sha256(body) };
+    }
+    case 'get': {
+      const [bucket, key, file] = args;
+      const object = await new S3Client(s3Options).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const body = Buffer.from(await object.Body.transformToByteArray());
+      if (file) await writeFile(file, body);
+      return { bucket, key, bytes: body.length, sha256: sha256(body) };
+    }
+    default:
+      throw Object.assign(new Error(`unknown action "${action}"; use whoami, put or get`), { name: 'Usage' });
+  }
+}
+
+try {
+  console.log(JSON.stringify({ ok: true, ...(await run()) }));
+} catch (error) {
+  console.log(
+    JSON.stringify({
+      ok: false,
+      error: { name: error?.name ?? 'Error', message: String(error?.message ?? error) },
+    }),
+  );
+  process.exitCode = 1;
+}

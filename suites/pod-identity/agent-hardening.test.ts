@@ -1,0 +1,152 @@
+// The credential endpoint, called from inside an associated pod the way an attacker in it could:
+// without a token, with a forged token, with an expired token, and with the pod's other (API server
+// audience) token. Only the pod's own Pod Identity token may get credentials.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { generateKeyPair, SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRole } from '../../fixtures/iam-role.ts';
+import { createNamespace } from '../../fixtures/namespace.ts';
+import type { Pod } from '../../fixtures/pod.ts';
+import { createAssociation } from '../../fixtures/pod-identity-association.ts';
+import { createServiceAccount } from '../../fixtures/service-account.ts';
+import { createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { eventually, NotYet } from '../../helpers/eventually.ts';
+import { ENV_FULL_URI, ENV_TOKEN_FILE, POD_IDENTITY_AUDIENCE } from '../../helpers/pod-identity.ts';
+import { type CaseContext, expectUnconfirmed, useSuiteRun } from '../../helpers/suite.ts';
+
+const DEFAULT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+interface AgentAnswer {
+  status: number;
+  /** Only ever captured for error answers: a success body holds credentials. */
+  body: string;
+}
+
+describe('agent hardening', () => {
+  const suite = useSuiteRun();
+  let pod: Pod;
+  let issuer: string;
+  let serviceAccountUid: string;
+
+  beforeAll(async () => {
+    const { run, stack, info } = suite;
+    const namespace = stack.adopt(await createNamespace(run, 'agent-hardening'));
+    const sa = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'app' }));
+    const role = stack.adopt(await createRole(run, { purpose: 'agent-hardening' }));
+    stack.adopt(
+      await createAssociation(run, { namespace: namespace.name, serviceAccount: sa.name, roleArn: role.arn }),
+    );
+    pod = stack.adopt(
+      await createPodOnceAssociationApplies(run, {
+        namespace: namespace.name,
+        name: 'app',
+        serviceAccountName: sa.name,
+        mutated: true,
+      }),
+    );
+    const cluster = await run.aws.eks.send(new DescribeClusterCommand({ name: info.cluster.name }));
+    issuer = cluster.cluster?.identity?.oidc?.issuer ?? '';
+    const stored = await run.kube.core.readNamespacedServiceAccount({
+      namespace: namespace.name,
+      name: sa.name,
+    });
+    serviceAccountUid = stored.metadata?.uid ?? '';
+  });
+
+  /** Calls the agent from inside the pod with curl. The Authorization line, if any, goes in on stdin. */
+  async function callAgent(
+    ctx: CaseContext,
+    authorization: { stdin?: string; shell?: string },
+  ): Promise<AgentAnswer> {
+    const hasCurl = await pod.exec(['sh', '-c', 'command -v curl']);
+    if (hasCurl.exitCode !== 0)
+      ctx.skip('the pod image has no curl; calling the agent from the pod needs an HTTP client');
+    const header =
+      authorization.stdin !== undefined
+        ? '-H @-'
+        : authorization.shell
+          ? `-H "Authorization: ${authorization.shell}"`
+          : '';
+    const script = `curl -sS -o body.txt -w '%{http_code}' ${header} "$${ENV_FULL_URI}"; echo; test -s body.txt && grep -q AccessKeyId body.txt || cat body.txt; rm -f body.txt`;
+    const result = await pod.exec(['sh', '-c', script], { stdin: authorization.stdin });
+    const [statusLine = '', ...rest] = result.stdout.split('\n');
+    return { status: Number(statusLine.trim()), body: rest.join('\n').trim() };
+  }
+
+  async function forgedToken(lifetime: { expiresInSeconds: number }): Promise<string> {
+    const { privateKey } = await generateKeyPair('RS256');
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      'kubernetes.io': {
+        namespace: pod.namespace,
+        pod: { name: pod.name, uid: pod.uid },
+        serviceaccount: { name: 'app', uid: serviceAccountUid },
+      },
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: randomBytes(20).toString('hex') })
+      .setIssuer(issuer)
+      .setSubject(`system:serviceaccount:${pod.namespace}:app`)
+      .setAudience(POD_IDENTITY_AUDIENCE)
+      .setIssuedAt(now - 7_200)
+      .setNotBefore(now - 7_200)
+      .setExpirationTime(now + lifetime.expiresInSeconds)
+      .setJti(randomUUID())
+      .sign(privateKey);
+  }
+
+  it("the pod's own Pod Identity token gets credentials (the control for the refusals below)", async (ctx) => {
+    const answer = await eventually(
+      'the agent to serve the pod its credentials',
+      async () => {
+        const reply = await callAgent(ctx, { shell: `$(cat "$${ENV_TOKEN_FILE}")` });
+        // A new role may not be assumable yet: EKS Auth answers 400 AccessDenied until IAM catches up.
+        if (reply.status === 400 && /AccessDenied/.test(reply.body)) throw new NotYet(reply.body);
+        return reply;
+      },
+      { timeoutMs: suite.info.waitTimeoutMs, intervalMs: 500 },
+    );
+    expect(answer.status, answer.body).toBe(200);
+  });
+
+  it('a request without a token is refused with 400', async (ctx) => {
+    const answer = await callAgent(ctx, {});
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('Service account token cannot be empty');
+  });
+
+  it('an expired token is refused with 400 before any upstream call', async (ctx) => {
+    const answer = await callAgent(ctx, {
+      stdin: `Authorization: ${await forgedToken({ expiresInSeconds: -600 })}\n`,
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatch(/expired/i);
+  });
+
+  it('a forged token (valid shape, signed with another key) is refused', async (ctx) => {
+    const answer = await callAgent(ctx, {
+      stdin: `Authorization: ${await forgedToken({ expiresInSeconds: 3_600 })}\n`,
+    });
+    // Credentials for a forged token would break Pod Identity's security model: never acceptable.
+    expect(answer.status, 'the agent must not return credentials for a forged token').not.toBe(200);
+    await expectUnconfirmed(
+      ctx,
+      suite.info,
+      'EKS Auth refuses a forged token with InvalidTokenException (400)',
+      answer.status === 400,
+      `${answer.status} ${answer.body}`,
+    );
+  });
+
+  it("the pod's default service-account token (API server audience) is refused", async (ctx) => {
+    const answer = await callAgent(ctx, { shell: `$(cat ${DEFAULT_TOKEN_FILE})` });
+    await expectUnconfirmed(
+      ctx,
+      suite.info,
+      'a token for another audience is refused',
+      answer.status !== 200 && answer.status >= 400,
+      `${answer.status} ${answer.body}`,
+    );
+  });
+});

@@ -1,0 +1,120 @@
+// Associations apply to pods created after a change: after UpdatePodIdentityAssociation to a new role a
+// new pod gets the new role; after DeletePodIdentityAssociation a new pod is not mutated and gets no
+// credentials. Pods that already exist may keep cached credentials for hours (spec §2.7): that is
+// observed and reported, never failed.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRole, type Role } from '../../fixtures/iam-role.ts';
+import { createNamespace } from '../../fixtures/namespace.ts';
+import type { Pod } from '../../fixtures/pod.ts';
+import { type Association, createAssociation } from '../../fixtures/pod-identity-association.ts';
+import type { RunContext } from '../../fixtures/run-context.ts';
+import { createServiceAccount } from '../../fixtures/service-account.ts';
+import type { Tracked } from '../../fixtures/tracked.ts';
+import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { eventually, NotYet } from '../../helpers/eventually.ts';
+import { awsCliClient, type PodClient, sdkProbeClient } from '../../helpers/pod-clients.ts';
+import { isPodIdentityMutated } from '../../helpers/pod-identity.ts';
+import { type CaseContext, podClientFor, useSuiteRun } from '../../helpers/suite.ts';
+
+describe('association lifecycle', () => {
+  const suite = useSuiteRun();
+  let namespace: string;
+  let roleA: Role;
+  let roleB: Role;
+  let association: Tracked<Association>;
+  let firstPod: Pod;
+
+  beforeAll(async () => {
+    const { run, stack } = suite;
+    namespace = stack.adopt(await createNamespace(run, 'association-lifecycle')).name;
+    stack.adopt(await createServiceAccount(run, { namespace, name: 'app' }));
+    roleA = stack.adopt(await createRole(run, { purpose: 'lifecycle-a' }));
+    roleB = stack.adopt(await createRole(run, { purpose: 'lifecycle-b' }));
+    association = stack.adopt(
+      await createAssociation(run, { namespace, serviceAccount: 'app', roleArn: roleA.arn }),
+    );
+    firstPod = stack.adopt(
+      await createPodOnceAssociationApplies(run, {
+        namespace,
+        name: 'before-update',
+        serviceAccountName: 'app',
+        mutated: true,
+      }),
+    );
+  });
+
+  /** The client these cases use: the AWS CLI where pods have it, else the SDK probe. */
+  async function lifecycleClient(ctx: CaseContext): Promise<PodClient> {
+    const { info } = suite;
+    const preferred = info.capabilities.podAwsCli.available ? awsCliClient(info) : sdkProbeClient(info);
+    return podClientFor(ctx, info, preferred.name);
+  }
+
+  /** A new pod whose credentials are the expected role's, recreated while the change propagates. */
+  async function newPodWithRole(run: RunContext, client: PodClient, name: string, role: Role): Promise<Pod> {
+    return eventually(
+      `a new pod ${namespace}/${name} with role ${role.name}`,
+      async () => {
+        const pod = await createPodOnceAssociationApplies(run, {
+          namespace,
+          name,
+          serviceAccountName: 'app',
+          mutated: true,
+        });
+        const identity = await callerIdentityOnceAvailable(run, client, pod);
+        if (identity.arn.includes(`:assumed-role/${role.name}/`)) return suite.stack.adopt(pod);
+        await pod[Symbol.asyncDispose]();
+        throw new NotYet(`the new pod got ${identity.arn}`);
+      },
+      { timeoutMs: run.info.waitTimeoutMs, intervalMs: 1_000 },
+    );
+  }
+
+  async function observeExistingPod(ctx: CaseContext, client: PodClient, after: string): Promise<void> {
+    const result = await client.whoami(firstPod);
+    const seen = result.ok ? result.value.arn : `no credentials (${result.failure})`;
+    await ctx.annotate(
+      `observed: after ${after}, the pod created before it still has: ${seen}`,
+      'observation',
+    );
+  }
+
+  it('after the association is updated to another role, a new pod gets the new role', async (ctx) => {
+    const { run } = suite;
+    const client = await lifecycleClient(ctx);
+    const before = await callerIdentityOnceAvailable(run, client, firstPod);
+    expect(before.arn).toContain(`:assumed-role/${roleA.name}/`);
+
+    const updated = await association.update({ roleArn: roleB.arn });
+    expect(updated.roleArn).toBe(roleB.arn);
+    expect(updated.namespace).toBe(namespace);
+    expect(updated.serviceAccount).toBe('app');
+
+    const pod = await newPodWithRole(run, client, 'after-update', roleB);
+    expect((await callerIdentityOnceAvailable(run, client, pod)).arn).toContain(
+      `:assumed-role/${roleB.name}/`,
+    );
+    await observeExistingPod(ctx, client, 'the update');
+  });
+
+  it('after the association is deleted, a new pod is not mutated and gets no credentials', async (ctx) => {
+    const { run, stack } = suite;
+    const client = await lifecycleClient(ctx);
+    await association[Symbol.asyncDispose]();
+    stack.forget(association);
+
+    const pod: Tracked<Pod> = stack.adopt(
+      await createPodOnceAssociationApplies(run, {
+        namespace,
+        name: 'after-delete',
+        serviceAccountName: 'app',
+        mutated: false,
+      }),
+    );
+    expect(isPodIdentityMutated(pod.stored)).toBe(false);
+    const result = await client.whoami(pod);
+    expect(result.ok ? `credentials for ${result.value.arn}` : result.failure).toBe('no-credentials');
+    await observeExistingPod(ctx, client, 'the deletion');
+  });
+});

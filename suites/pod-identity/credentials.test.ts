@@ -1,0 +1,71 @@
+// A pod whose service account has an association gets the associated role's credentials:
+// `aws sts get-caller-identity` in the pod names assumed-role/ROLE/eks-CLUSTER-POD-… in the account.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRole, type Role } from '../../fixtures/iam-role.ts';
+import { createNamespace } from '../../fixtures/namespace.ts';
+import type { Pod } from '../../fixtures/pod.ts';
+import { createAssociation } from '../../fixtures/pod-identity-association.ts';
+import { createServiceAccount } from '../../fixtures/service-account.ts';
+import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { escapeRegExp } from '../../helpers/naming.ts';
+import { POD_CLIENT_NAMES } from '../../helpers/pod-clients.ts';
+import { expectUnconfirmed, podClientFor, useSuiteRun } from '../../helpers/suite.ts';
+
+const STS_SESSION_NAME_LIMIT = 64;
+
+describe('credentials', () => {
+  const suite = useSuiteRun();
+  let role: Role;
+  let pod: Pod;
+
+  beforeAll(async () => {
+    const { run, stack } = suite;
+    const namespace = stack.adopt(await createNamespace(run, 'credentials'));
+    const sa = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'app' }));
+    role = stack.adopt(await createRole(run, { purpose: 'credentials' }));
+    stack.adopt(
+      await createAssociation(run, { namespace: namespace.name, serviceAccount: sa.name, roleArn: role.arn }),
+    );
+    pod = stack.adopt(
+      await createPodOnceAssociationApplies(run, {
+        namespace: namespace.name,
+        name: 'app',
+        serviceAccountName: sa.name,
+        mutated: true,
+      }),
+    );
+  });
+
+  for (const clientName of POD_CLIENT_NAMES) {
+    it(`get-caller-identity in the pod returns the associated role as assumed-role/ROLE/eks-CLUSTER-POD-… [${clientName}]`, async (ctx) => {
+      const { info, run } = suite;
+      const client = await podClientFor(ctx, info, clientName);
+
+      const identity = await callerIdentityOnceAvailable(run, client, pod);
+
+      expect(identity.account).toBe(info.accountId);
+      const prefix = `arn:aws:sts::${info.accountId}:assumed-role/${role.name}/`;
+      expect(identity.arn.startsWith(prefix), `${identity.arn} should start with ${prefix}`).toBe(true);
+      const sessionName = identity.arn.slice(prefix.length);
+      expect(sessionName).toMatch(/^eks-/);
+      expect(sessionName.length).toBeLessThanOrEqual(STS_SESSION_NAME_LIMIT);
+      expect(identity.userId).toMatch(new RegExp(`^AROA[A-Z0-9]+:${escapeRegExp(sessionName)}$`));
+
+      // The documented format is eks-CLUSTER-POD-UUID; how EKS shortens it past 64 characters is not
+      // documented, so only a name that fits is held to the full format.
+      const full = `eks-${info.cluster.name}-${pod.name}-`;
+      if (full.length + 36 <= STS_SESSION_NAME_LIMIT) {
+        expect(sessionName).toMatch(new RegExp(`^${escapeRegExp(full)}[0-9a-f-]{36}$`));
+      } else {
+        await expectUnconfirmed(
+          ctx,
+          info,
+          'a shortened session name keeps the eks-CLUSTER prefix',
+          sessionName.startsWith(`eks-${info.cluster.name.slice(0, 8)}`),
+          sessionName,
+        );
+      }
+    });
+  }
+});

@@ -1,0 +1,130 @@
+// Nothing but the associated service account gets the role: another service account in the same
+// namespace gets no credentials, the same service account name in another namespace gets none, and a
+// pod holding role B cannot write where only role A may.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRole, type Role } from '../../fixtures/iam-role.ts';
+import { createNamespace } from '../../fixtures/namespace.ts';
+import { createPod, type Pod } from '../../fixtures/pod.ts';
+import { createAssociation } from '../../fixtures/pod-identity-association.ts';
+import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
+import { createServiceAccount } from '../../fixtures/service-account.ts';
+import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { POD_CLIENT_NAMES, type PodCallResult } from '../../helpers/pod-clients.ts';
+import { isPodIdentityMutated } from '../../helpers/pod-identity.ts';
+import { podClientFor, requireCapabilities, useSuiteRun } from '../../helpers/suite.ts';
+
+/** Fails with a plain explanation when a pod that should have nothing received credentials. */
+function expectNoCredentials(result: PodCallResult<{ arn: string }>, who: string): void {
+  if (result.ok) {
+    throw new Error(
+      `${who} received credentials for ${result.value.arn} although no association covers it. ` +
+        'If that is the node role, pods can reach the instance metadata service: require IMDSv2 with a hop limit of 1 on the nodes.',
+    );
+  }
+  expect(result.failure, `${who} should fail for lack of credentials, got: ${result.message}`).toBe(
+    'no-credentials',
+  );
+}
+
+function writePolicy(bucket: Bucket, prefix: string) {
+  return {
+    Version: '2012-10-17' as const,
+    Statement: [{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: `${bucket.arn}/${prefix}/*` }],
+  };
+}
+
+describe('isolation', () => {
+  const suite = useSuiteRun();
+  let bucket: Bucket;
+  let roleB: Role;
+  let podB: Pod;
+  let unassociatedPod: Pod;
+  let otherNamespacePod: Pod;
+
+  beforeAll(async () => {
+    const { run, stack } = suite;
+    const namespace = stack.adopt(await createNamespace(run, 'isolation'));
+    const elsewhere = stack.adopt(await createNamespace(run, 'isolation-other'));
+    bucket = stack.adopt(await createBucket(run, 'isolation'));
+    const roleA = stack.adopt(
+      await createRole(run, { purpose: 'isolation-a', permissions: writePolicy(bucket, 'a') }),
+    );
+    roleB = stack.adopt(
+      await createRole(run, { purpose: 'isolation-b', permissions: writePolicy(bucket, 'b') }),
+    );
+    for (const [sa, role] of [
+      ['writer-a', roleA],
+      ['writer-b', roleB],
+    ] as const) {
+      stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: sa }));
+      stack.adopt(
+        await createAssociation(run, { namespace: namespace.name, serviceAccount: sa, roleArn: role.arn }),
+      );
+    }
+    stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'bystander' }));
+    // The associated name, in a namespace without any association.
+    stack.adopt(await createServiceAccount(run, { namespace: elsewhere.name, name: 'writer-a' }));
+
+    const mutated = { namespace: namespace.name, mutated: true };
+    podB = stack.adopt(
+      await createPodOnceAssociationApplies(run, {
+        ...mutated,
+        name: 'writer-b',
+        serviceAccountName: 'writer-b',
+      }),
+    );
+    unassociatedPod = stack.adopt(
+      await createPod(run, { namespace: namespace.name, name: 'bystander', serviceAccountName: 'bystander' }),
+    );
+    otherNamespacePod = stack.adopt(
+      await createPod(run, { namespace: elsewhere.name, name: 'writer-a', serviceAccountName: 'writer-a' }),
+    );
+  });
+
+  for (const clientName of POD_CLIENT_NAMES) {
+    it(`a service account without an association gets no credentials [${clientName}]`, async (ctx) => {
+      const client = await podClientFor(ctx, suite.info, clientName);
+      expect(isPodIdentityMutated(unassociatedPod.stored)).toBe(false);
+      expectNoCredentials(
+        await client.whoami(unassociatedPod),
+        `pod ${unassociatedPod.namespace}/${unassociatedPod.name}`,
+      );
+    });
+
+    it(`the associated service account's name in another namespace gets no credentials [${clientName}]`, async (ctx) => {
+      const client = await podClientFor(ctx, suite.info, clientName);
+      expect(isPodIdentityMutated(otherNamespacePod.stored)).toBe(false);
+      expectNoCredentials(
+        await client.whoami(otherNamespacePod),
+        `pod ${otherNamespacePod.namespace}/${otherNamespacePod.name}`,
+      );
+    });
+
+    it(`a pod with role B cannot write where only role A may [${clientName}]`, async (ctx) => {
+      const { info, run } = suite;
+      requireCapabilities(ctx, info, 'iamEnforcement');
+      const client = await podClientFor(ctx, info, clientName);
+      const identity = await callerIdentityOnceAvailable(run, client, podB);
+      expect(identity.arn).toContain(`:assumed-role/${roleB.name}/`);
+      await createTestFile(podB, clientName);
+
+      const own = await client.putObject(podB, bucket.name, `b/${clientName}.txt`, `${clientName}.txt`);
+      expect(own.ok ? 'allowed' : `denied: ${own.message}`, 'role B writes under its own prefix').toBe(
+        'allowed',
+      );
+      const foreign = await client.putObject(podB, bucket.name, `a/${clientName}.txt`, `${clientName}.txt`);
+      expectDenied(foreign, 'role B writing under role A’s prefix');
+    });
+  }
+});
+
+async function createTestFile(pod: Pod, name: string): Promise<void> {
+  const result = await pod.exec(['sh', '-c', `echo isolation > ${name}.txt`]);
+  expect(result.exitCode, result.stderr).toBe(0);
+}
+
+function expectDenied(result: PodCallResult<void>, what: string): void {
+  expect(result.ok, `${what} should be denied but succeeded`).toBe(false);
+  if (!result.ok) expect(result.failure, `${what}: ${result.message}`).toBe('access-denied');
+}

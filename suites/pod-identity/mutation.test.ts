@@ -1,0 +1,111 @@
+// EKS mutates pods of associated service accounts at admission (spec §1.2–§1.3): the two container
+// credential variables, the projected token volume for the pods.eks.amazonaws.com audience, and its
+// read-only mount. A pod of a service account without an association gets none of it.
+
+import type { V1Pod } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRole } from '../../fixtures/iam-role.ts';
+import { createNamespace } from '../../fixtures/namespace.ts';
+import { createPod, type Pod } from '../../fixtures/pod.ts';
+import { createAssociation } from '../../fixtures/pod-identity-association.ts';
+import { createServiceAccount } from '../../fixtures/service-account.ts';
+import { createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import {
+  AGENT_URIS,
+  ENV_FULL_URI,
+  ENV_TOKEN_FILE,
+  envValue,
+  jwtClaims,
+  POD_IDENTITY_AUDIENCE,
+  TOKEN_EXPIRATION_RANGE,
+  TOKEN_FILE_PATH,
+  TOKEN_MOUNT_PATH,
+  TOKEN_VOLUME_NAME,
+} from '../../helpers/pod-identity.ts';
+import { useSuiteRun } from '../../helpers/suite.ts';
+
+function tokenVolume(pod: V1Pod) {
+  return pod.spec?.volumes?.find((v) => v.name === TOKEN_VOLUME_NAME);
+}
+
+function tokenMount(pod: V1Pod) {
+  return pod.spec?.containers[0]?.volumeMounts?.find((m) => m.name === TOKEN_VOLUME_NAME);
+}
+
+describe('mutation', () => {
+  const suite = useSuiteRun();
+  let associated: Pod;
+  let unassociated: Pod;
+
+  beforeAll(async () => {
+    const { run, stack } = suite;
+    const namespace = stack.adopt(await createNamespace(run, 'mutation'));
+    const sa = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'app' }));
+    const other = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'other' }));
+    const role = stack.adopt(await createRole(run, { purpose: 'mutation' }));
+    stack.adopt(
+      await createAssociation(run, { namespace: namespace.name, serviceAccount: sa.name, roleArn: role.arn }),
+    );
+    associated = stack.adopt(
+      await createPodOnceAssociationApplies(run, {
+        namespace: namespace.name,
+        name: 'associated',
+        serviceAccountName: sa.name,
+        mutated: true,
+      }),
+    );
+    unassociated = stack.adopt(
+      await createPod(run, {
+        namespace: namespace.name,
+        name: 'unassociated',
+        serviceAccountName: other.name,
+      }),
+    );
+  });
+
+  it('a pod of an associated service account gets the container credential variables', () => {
+    const container = associated.stored.spec!.containers[0];
+    expect(AGENT_URIS).toContain(envValue(container, ENV_FULL_URI));
+    expect(envValue(container, ENV_TOKEN_FILE)).toBe(TOKEN_FILE_PATH);
+  });
+
+  it('the token is a projected service-account token for pods.eks.amazonaws.com with a one-day expiry', () => {
+    const volume = tokenVolume(associated.stored);
+    expect(volume, `volume ${TOKEN_VOLUME_NAME} in the pod`).toBeDefined();
+    const source = volume!.projected?.sources?.[0]?.serviceAccountToken;
+    expect(source?.audience).toBe(POD_IDENTITY_AUDIENCE);
+    expect(source?.path).toBe('eks-pod-identity-token');
+    expect(source?.expirationSeconds).toBeGreaterThanOrEqual(TOKEN_EXPIRATION_RANGE.min);
+    expect(source?.expirationSeconds).toBeLessThanOrEqual(TOKEN_EXPIRATION_RANGE.max);
+  });
+
+  it('the token volume is mounted read-only at the documented path', () => {
+    const mount = tokenMount(associated.stored);
+    expect(mount?.mountPath?.replace(/\/$/, '')).toBe(TOKEN_MOUNT_PATH);
+    expect(mount?.readOnly).toBe(true);
+  });
+
+  it('inside the pod the token file holds a token for the pod, its service account and the audience', async () => {
+    // Only the claims leave the pod (the payload segment); the signed token itself never does.
+    const result = await associated.exec(['sh', '-c', `cut -d. -f2 < "$${ENV_TOKEN_FILE}"`]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const claims = jwtClaims(`x.${result.stdout.trim()}.x`);
+    const audience = ([] as unknown[]).concat(claims.aud);
+    expect(audience).toContain(POD_IDENTITY_AUDIENCE);
+    expect(claims.sub).toBe(`system:serviceaccount:${associated.namespace}:app`);
+    const kubernetes = claims['kubernetes.io'] as { pod?: { name?: string; uid?: string } } | undefined;
+    expect(kubernetes?.pod?.name).toBe(associated.name);
+    expect(kubernetes?.pod?.uid).toBe(associated.uid);
+    const lifetime = Number(claims.exp) - Number(claims.iat);
+    expect(lifetime).toBeGreaterThanOrEqual(TOKEN_EXPIRATION_RANGE.min);
+    expect(lifetime).toBeLessThanOrEqual(TOKEN_EXPIRATION_RANGE.max);
+  });
+
+  it('a pod of a service account without an association gets no variables, volume or mount', () => {
+    const container = unassociated.stored.spec!.containers[0];
+    expect(envValue(container, ENV_FULL_URI)).toBeUndefined();
+    expect(envValue(container, ENV_TOKEN_FILE)).toBeUndefined();
+    expect(tokenVolume(unassociated.stored)).toBeUndefined();
+    expect(tokenMount(unassociated.stored)).toBeUndefined();
+  });
+});
