@@ -2,6 +2,8 @@
 // [PODID-ABAC] https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html
 // [VARIABLES] https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
 
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are literal ${...} text in policies.
+
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT, decide, policy, session } from './fixtures.ts';
 

@@ -2,6 +2,8 @@
 // [VARIABLES] https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
 // [VERSION] https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
 
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are literal ${...} text in policies.
+
 import { describe, expect, it } from 'vitest';
 import type { PolicyDocument } from '../../../../sim/aws/policy/types.ts';
 import { ACCOUNT, conditionHolds, decide, policy, session, user } from './fixtures.ts';
