@@ -1,0 +1,457 @@
+// One HTTP endpoint for every AWS service of the simulator, like LocalStack's edge port. Each request's
+// SigV4 credential scope names the service; the signature is verified with the caller's secret, the
+// payload is decoded and checked, faults are injected, and the registered handler answers.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { isChecksumAlgorithm, sha256Hex } from './checksums.ts';
+import { parseAwsChunked, verifyTrailerChecksum } from './chunked.ts';
+import {
+  AwsError,
+  type AwsProtocol,
+  authError,
+  internalError,
+  renderError,
+  throttlingError,
+} from './errors.ts';
+import type { FaultInjector } from './faults.ts';
+import { newHostId, newQueryRequestId, newS3RequestId } from './ids.ts';
+import type { PrincipalStore } from './principals.ts';
+import type { ServiceContext, ServiceHandler, ServiceResponse, SignedRequest } from './service.ts';
+import {
+  headerValue,
+  parseSigV4,
+  type QueryPairs,
+  type SigV4Auth,
+  verifyChunkSignatures,
+  verifyRequestSignature,
+} from './sigv4.ts';
+
+/** Server-side timing of one request, for benchmarks. */
+export interface RequestTiming {
+  service: string;
+  method: string;
+  status: number;
+  /** From the complete body to the response handed to the socket. */
+  totalMs: number;
+  /** Signature and payload verification. */
+  verifyMs: number;
+  /** The service handler (authorization included). */
+  handlerMs: number;
+  /** Policy evaluation inside the handler (cumulative counter delta: exact for sequential requests). */
+  authorizeMs: number;
+}
+
+export interface EndpointOptions {
+  host: string;
+  port: number;
+  principals: PrincipalStore;
+  faults: FaultInjector;
+  context: ServiceContext;
+  now: () => Date;
+  /** Largest request body accepted (bytes). */
+  maxRequestBytes: number;
+  /** Cumulative milliseconds spent in policy evaluation. */
+  authorizeElapsedMs: () => number;
+  onRequestTiming?: (timing: RequestTiming) => void;
+  /** Called with unexpected (non-AWS) errors; they are answered with a 500 InternalError. */
+  onInternalError?: (error: unknown, where: string) => void;
+}
+
+const CLOCK_SKEW_MS = 15 * 60 * 1000;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+interface RegisteredService {
+  handler: ServiceHandler;
+  protocol: AwsProtocol;
+}
+
+export const DEFAULT_PROTOCOLS: Record<string, AwsProtocol> = { iam: 'query', sts: 'query', s3: 'rest-xml' };
+
+/** Signature-level failures keep their own type so they are never mistaken for handler errors. */
+class AuthFailureError extends Error {
+  readonly error: AwsError;
+  constructor(error: AwsError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+function parseRawUrl(raw: string): { rawPath: string; rawQuery: string } {
+  let target = raw;
+  if (/^https?:\/\//i.test(target)) {
+    const slash = target.indexOf('/', target.indexOf('//') + 2);
+    target = slash < 0 ? '/' : target.slice(slash);
+  }
+  const q = target.indexOf('?');
+  return q < 0
+    ? { rawPath: target || '/', rawQuery: '' }
+    : { rawPath: target.slice(0, q) || '/', rawQuery: target.slice(q + 1) };
+}
+
+function parseQueryPairs(rawQuery: string): QueryPairs | undefined {
+  const pairs: QueryPairs = [];
+  if (!rawQuery) return pairs;
+  try {
+    for (const part of rawQuery.split('&')) {
+      if (!part) continue;
+      const eq = part.indexOf('=');
+      const key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+      const value = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
+      pairs.push([key, value]);
+    }
+  } catch {
+    return undefined;
+  }
+  return pairs;
+}
+
+function formatAmzDate(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class AwsEndpoint {
+  private readonly options: EndpointOptions;
+  private readonly services = new Map<string, RegisteredService>();
+  private server?: Server;
+
+  constructor(options: EndpointOptions) {
+    this.options = options;
+  }
+
+  register(signingName: string, handler: ServiceHandler, protocol?: AwsProtocol): void {
+    this.services.set(signingName, {
+      handler,
+      protocol: protocol ?? DEFAULT_PROTOCOLS[signingName] ?? 'rest-json',
+    });
+  }
+
+  async listen(): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error) => {
+        this.options.onInternalError?.(error, 'writing a response');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    });
+    server.on('clientError', (_error, socket) => {
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    return `http://${this.options.host}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > this.options.maxRequestBytes) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    }
+    return tooLarge ? 'too-large' : Buffer.concat(chunks);
+  }
+
+  /** The protocol to answer in when the request names no service (unsigned or malformed). */
+  private guessService(req: IncomingMessage, rawPath: string, query: QueryPairs, body: Buffer): string {
+    const contentType = String(req.headers['content-type'] ?? '');
+    const hasAction =
+      query.some(([k]) => k === 'Action') ||
+      (contentType.includes('x-www-form-urlencoded') && body.includes('Action='));
+    if (hasAction) {
+      const text = body.toString('utf8');
+      return text.includes('Version=2010-05-08') ||
+        query.some(([k, v]) => k === 'Version' && v === '2010-05-08')
+        ? 'iam'
+        : 'sts';
+    }
+    if (contentType.includes('json') || rawPath.startsWith('/clusters')) return 'rest-json';
+    return 's3';
+  }
+
+  private protocolOf(service: string): AwsProtocol {
+    return this.services.get(service)?.protocol ?? DEFAULT_PROTOCOLS[service] ?? 'rest-json';
+  }
+
+  private send(
+    res: ServerResponse,
+    method: string,
+    response: ServiceResponse,
+    protocol: AwsProtocol,
+    requestId: string,
+  ): void {
+    const headers: Record<string, string> = { ...(response.headers ?? {}) };
+    if (protocol === 'rest-xml') {
+      headers['x-amz-request-id'] ??= requestId;
+      headers['x-amz-id-2'] ??= newHostId();
+    } else {
+      headers['x-amzn-requestid'] ??= requestId;
+    }
+    const body =
+      response.body === undefined
+        ? undefined
+        : Buffer.isBuffer(response.body)
+          ? response.body
+          : Buffer.from(response.body);
+    const noBody = method === 'HEAD' || response.status === 204 || response.status === 304;
+    if (!noBody) headers['content-length'] = String(body?.length ?? 0);
+    else if (method !== 'HEAD') delete headers['content-length'];
+    res.writeHead(response.status, headers);
+    res.end(noBody ? undefined : body);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const body = await this.readBody(req);
+    const started = performance.now();
+    const authorizeBefore = this.options.authorizeElapsedMs();
+    const { rawPath, rawQuery } = parseRawUrl(req.url ?? '/');
+    const query = parseQueryPairs(rawQuery);
+    const bodyBuffer = body === 'too-large' ? Buffer.alloc(0) : body;
+    const parsedAuth = query ? parseSigV4(req.headers, query) : { kind: 'none' as const };
+    let service =
+      parsedAuth.kind === 'sigv4'
+        ? parsedAuth.auth.service
+        : parsedAuth.kind === 'error' && parsedAuth.service
+          ? parsedAuth.service
+          : this.guessService(req, rawPath, query ?? [], bodyBuffer);
+    if (service === 'rest-json') service = '';
+    const protocol = this.protocolOf(service);
+    const requestId = protocol === 'rest-xml' ? newS3RequestId() : newQueryRequestId();
+    let verifyMs = 0;
+    let handlerMs = 0;
+    let status = 500;
+    const reply = (response: ServiceResponse) => {
+      status = response.status;
+      this.send(res, method, response, protocol, requestId);
+    };
+    const fail = (error: AwsError) => reply(renderError(protocol, service, error, requestId, method));
+    try {
+      if (!query)
+        throw new AwsError(
+          protocol === 'rest-xml' ? 'InvalidURI' : 'MalformedQueryString',
+          "Couldn't parse the specified URI.",
+          400,
+        );
+      if (body === 'too-large')
+        throw protocol === 'rest-xml'
+          ? new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+              extra: { MaxSizeAllowed: String(this.options.maxRequestBytes) },
+            })
+          : new AwsError('RequestEntityTooLarge', 'Request body is larger than this endpoint accepts.', 413);
+      if (parsedAuth.kind === 'none') throw new AuthFailureError(authError(protocol, 'missing'));
+      if (parsedAuth.kind === 'error')
+        throw new AuthFailureError(authError(protocol, parsedAuth.failure, parsedAuth.detail));
+      const auth = parsedAuth.auth;
+      const registered = this.services.get(service);
+      if (!registered)
+        throw new AwsError(
+          'UnrecognizedServiceException',
+          `No service with signing name '${service}' is served by this endpoint (served: ${[...this.services.keys()].join(', ')}).`,
+          400,
+        );
+      const verifyStarted = performance.now();
+      const { caller, decodedBody, extraHeaders } = await this.authenticate(
+        method,
+        rawPath,
+        query,
+        req,
+        bodyBuffer,
+        auth,
+        protocol,
+      );
+      verifyMs = performance.now() - verifyStarted;
+
+      const fault = this.options.faults.next(service);
+      if (fault === 'throttle') throw throttlingError(protocol);
+      if (fault === 'server-error') throw internalError(protocol);
+
+      const signed: SignedRequest = {
+        method,
+        path: rawPath,
+        query: new URLSearchParams(query),
+        headers: { ...req.headers, ...extraHeaders },
+        body: decodedBody,
+        service,
+        region: auth.region,
+        caller,
+        requestId,
+      };
+      const handlerStarted = performance.now();
+      try {
+        reply(await registered.handler(signed, this.options.context));
+      } finally {
+        handlerMs = performance.now() - handlerStarted;
+      }
+    } catch (error) {
+      if (error instanceof AuthFailureError) fail(error.error);
+      else if (error instanceof AwsError) fail(error);
+      else {
+        this.options.onInternalError?.(error, `${service || 'unknown service'} ${method} ${rawPath}`);
+        fail(internalError(protocol));
+      }
+    }
+    this.options.onRequestTiming?.({
+      service,
+      method,
+      status,
+      totalMs: performance.now() - started,
+      verifyMs,
+      handlerMs,
+      authorizeMs: this.options.authorizeElapsedMs() - authorizeBefore,
+    });
+  }
+
+  /** Resolve the key, check session token, expiry and clock, verify the signature and the payload. */
+  private async authenticate(
+    method: string,
+    rawPath: string,
+    query: QueryPairs,
+    req: IncomingMessage,
+    body: Buffer,
+    auth: SigV4Auth,
+    protocol: AwsProtocol,
+  ): Promise<{ caller: SignedRequest['caller']; decodedBody: Buffer; extraHeaders: Record<string, string> }> {
+    const failure = (kind: Parameters<typeof authError>[1], detail?: string) =>
+      new AuthFailureError(authError(protocol, kind, detail));
+    const principals = this.options.principals;
+    const resolved = principals.resolve(auth.accessKeyId);
+    if (!resolved) throw failure('unknown-key');
+    let secret: string;
+    if (resolved.kind === 'session') {
+      if (auth.securityToken === undefined || auth.securityToken !== resolved.session.sessionToken)
+        throw failure('bad-token');
+      secret = resolved.session.secretAccessKey;
+    } else {
+      secret = resolved.key.secretAccessKey;
+    }
+    const now = this.options.now();
+    const signedAt = auth.signingDate.getTime();
+    if (auth.mode === 'header') {
+      if (signedAt < now.getTime() - CLOCK_SKEW_MS)
+        throw failure(
+          'skewed',
+          `Signature expired: ${auth.amzDate} is now earlier than ${formatAmzDate(new Date(now.getTime() - CLOCK_SKEW_MS))} (${formatAmzDate(now)} - 15 min.)`,
+        );
+      if (signedAt > now.getTime() + CLOCK_SKEW_MS)
+        throw failure(
+          'skewed',
+          `Signature not yet current: ${auth.amzDate} is still later than ${formatAmzDate(new Date(now.getTime() + CLOCK_SKEW_MS))} (${formatAmzDate(now)} + 15 min.)`,
+        );
+    } else {
+      if (signedAt > now.getTime() + CLOCK_SKEW_MS)
+        throw failure('presign-expired', 'Request is not yet valid');
+      if (now.getTime() > signedAt + (auth.expiresSeconds ?? 0) * 1000)
+        throw failure(
+          'presign-expired',
+          `Signature expired: ${auth.amzDate} + ${auth.expiresSeconds}s is earlier than ${formatAmzDate(now)}`,
+        );
+    }
+    const signatureOk = await verifyRequestSignature(
+      { method, rawPath, query, headers: req.headers, body },
+      auth,
+      secret,
+    );
+    if (!signatureOk) throw failure('bad-signature');
+    if (resolved.kind === 'session' && resolved.session.expiresAt.getTime() <= now.getTime())
+      throw failure('expired');
+
+    const { decodedBody, extraHeaders } = await this.decodePayload(req, body, auth, secret, protocol);
+    return { caller: principals.callerOf(resolved), decodedBody, extraHeaders };
+  }
+
+  private async decodePayload(
+    req: IncomingMessage,
+    body: Buffer,
+    auth: SigV4Auth,
+    secret: string,
+    protocol: AwsProtocol,
+  ): Promise<{ decodedBody: Buffer; extraHeaders: Record<string, string> }> {
+    const contentSha = headerValue(req.headers, 'x-amz-content-sha256');
+    const encoding = headerValue(req.headers, 'content-encoding') ?? '';
+    const chunked =
+      contentSha?.startsWith('STREAMING-') || encoding.split(',').some((e) => e.trim() === 'aws-chunked');
+    if (chunked) {
+      const decoded = parseAwsChunked(body);
+      const signedChunks =
+        contentSha === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' ||
+        contentSha === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
+      if (signedChunks) {
+        const ok = await verifyChunkSignatures(
+          decoded.chunks,
+          decoded.trailers,
+          decoded.trailerSignature,
+          auth,
+          secret,
+          contentSha.endsWith('-TRAILER'),
+        );
+        if (!ok) throw new AuthFailureError(authError(protocol, 'bad-signature'));
+      }
+      const declared = headerValue(req.headers, 'x-amz-decoded-content-length');
+      if (declared !== undefined && Number(declared) !== decoded.payload.length)
+        throw new AwsError(
+          'IncompleteBody',
+          'You did not provide the number of bytes specified by the Content-Length HTTP header',
+          400,
+        );
+      verifyTrailerChecksum(decoded, headerValue(req.headers, 'x-amz-trailer'));
+      const extraHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(decoded.trailers)) {
+        if (
+          name.startsWith('x-amz-checksum-') &&
+          isChecksumAlgorithm(name.slice('x-amz-checksum-'.length)) &&
+          req.headers[name] === undefined
+        )
+          extraHeaders[name] = value;
+      }
+      return { decodedBody: decoded.payload, extraHeaders };
+    }
+    if (contentSha !== undefined && contentSha !== 'UNSIGNED-PAYLOAD') {
+      if (!SHA256_HEX.test(contentSha))
+        throw new AwsError(
+          'InvalidArgument',
+          'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], or a valid sha256 value.',
+          400,
+          {
+            extra: { ArgumentName: 'x-amz-content-sha256', ArgumentValue: contentSha },
+          },
+        );
+      const computed = sha256Hex(body);
+      if (computed !== contentSha)
+        throw new AwsError(
+          'XAmzContentSHA256Mismatch',
+          "The provided 'x-amz-content-sha256' header does not match what was computed.",
+          400,
+          {
+            extra: { ClientComputedContentSHA256: contentSha, S3ComputedContentSHA256: computed },
+          },
+        );
+    }
+    return { decodedBody: body, extraHeaders: {} };
+  }
+}

@@ -1,0 +1,61 @@
+// Seeded fault injection: throttling and 5xx answers at configured rates, and the IAM propagation delay.
+// The same seed and the same sequence of requests give the same faults.
+
+export interface AwsFaultOptions {
+  /** Seed for the fault sequence (default 1). */
+  seed?: number;
+  /** A role created over the API is invisible to GetRole/AssumeRole/EKS for this long (ms). */
+  iamPropagationDelayMs?: number;
+  /** Fraction (0..1) of authenticated requests answered with Throttling / SlowDown. */
+  throttleRate?: number;
+  /** Fraction (0..1) of authenticated requests answered with InternalFailure / InternalError. */
+  serverErrorRate?: number;
+  /** Signing names the rates apply to (default: every service on the endpoint). */
+  services?: string[];
+}
+
+export type InjectedFault = 'throttle' | 'server-error';
+
+/** mulberry32: small, fast, and good enough for choosing faults reproducibly. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  readonly iamPropagationDelayMs: number;
+  private readonly throttleRate: number;
+  private readonly serverErrorRate: number;
+  private readonly services?: Set<string>;
+  private readonly random: () => number;
+
+  constructor(options: AwsFaultOptions = {}) {
+    this.iamPropagationDelayMs = Math.max(0, options.iamPropagationDelayMs ?? 0);
+    this.throttleRate = clampRate(options.throttleRate);
+    this.serverErrorRate = clampRate(options.serverErrorRate);
+    this.services = options.services ? new Set(options.services) : undefined;
+    this.random = seededRandom(options.seed ?? 1);
+  }
+
+  /** Decide the fault for the next request to `service`; draws from the sequence only when rates are set. */
+  next(service: string): InjectedFault | undefined {
+    if (this.throttleRate === 0 && this.serverErrorRate === 0) return undefined;
+    if (this.services && !this.services.has(service)) return undefined;
+    const throttleDraw = this.random();
+    const errorDraw = this.random();
+    if (throttleDraw < this.throttleRate) return 'throttle';
+    if (errorDraw < this.serverErrorRate) return 'server-error';
+    return undefined;
+  }
+}
+
+function clampRate(rate: number | undefined): number {
+  if (rate === undefined || !Number.isFinite(rate)) return 0;
+  return Math.min(1, Math.max(0, rate));
+}

@@ -1,0 +1,189 @@
+// The simulator's AWS half: one SigV4-verified endpoint serving IAM, STS and S3, open to more services
+// (EKS, EKS Auth) through registerService.
+
+import { Authorizer } from './authorize.ts';
+import { AwsEndpoint, type AwsEndpoint as Endpoint, type RequestTiming } from './endpoint.ts';
+import type { AwsProtocol } from './errors.ts';
+import { type AwsFaultOptions, FaultInjector } from './faults.ts';
+import { createIamHandler } from './iam/handler.ts';
+import { IamStore, type IamStore as IamStoreType } from './iam/store.ts';
+import type { PolicyDocument } from './policy/index.ts';
+import { PrincipalStore, type TemporaryCredentials } from './principals.ts';
+import { createS3Handler } from './s3/handler.ts';
+import { S3Store } from './s3/store.ts';
+import type { ServiceContext, ServiceHandler } from './service.ts';
+import { createStsHandler } from './sts/handler.ts';
+
+export type { RequestTiming } from './endpoint.ts';
+export { AwsError, type AwsProtocol, renderError } from './errors.ts';
+export type { AwsFaultOptions } from './faults.ts';
+export type { IamRole, IamStore, Tag } from './iam/store.ts';
+export type { TemporaryCredentials } from './principals.ts';
+export type { S3Store } from './s3/store.ts';
+export type * from './service.ts';
+
+export const DEFAULT_ACCOUNT_ID = '111122223333';
+export const DEFAULT_REGION = 'us-east-1';
+/** The IAM user behind the admin credentials. */
+export const ADMIN_USER_NAME = 'pod-identity-conformance-admin';
+
+export interface AwsSimOptions {
+  accountId?: string;
+  region?: string;
+  faults?: AwsFaultOptions;
+  host?: string;
+  port?: number;
+  /** The simulator's clock (session expiry, propagation, clock-skew checks). Default: Date.now. */
+  now?: () => Date;
+  /** Largest request body accepted, in bytes (default 256 MiB). */
+  maxRequestBytes?: number;
+  /** Server-side timing of each request (benchmarks). */
+  onRequestTiming?: (timing: RequestTiming) => void;
+  /** Unexpected errors inside a handler (answered with a 500). Default: one line on stderr. */
+  onInternalError?: (error: unknown, where: string) => void;
+}
+
+export interface AccessKeyPair {
+  accessKeyId: string;
+  /** Secret: never log. */
+  secretAccessKey: string;
+}
+
+export interface RoleSessionOptions {
+  sessionName: string;
+  durationSeconds?: number;
+  tags?: Record<string, string>;
+  transitiveTagKeys?: string[];
+}
+
+export interface AwsSim {
+  /** http://127.0.0.1:PORT, the endpoint for every service. */
+  url: string;
+  accountId: string;
+  region: string;
+  /** Keys of the admin IAM user (AdministratorAccess-equivalent inline policy). Secret: never log. */
+  adminCredentials: AccessKeyPair;
+  /** Serve another service on this endpoint, routed by its SigV4 signing name. */
+  registerService(signingName: string, handler: ServiceHandler, options?: { protocol?: AwsProtocol }): void;
+  /** Long-term keys whose caller is the service principal (trust policies are evaluated for it). */
+  createServicePrincipalCredentials(servicePrincipal: string): AccessKeyPair;
+  /**
+   * Credentials of a role session issued directly, without a trust check (as EC2 hands a node its
+   * instance-profile role). The role must exist and be visible.
+   */
+  createRoleSessionCredentials(roleArn: string, options: RoleSessionOptions): TemporaryCredentials;
+  /** Test hook: the session's credentials are expired from now on. */
+  expireSession(accessKeyId: string): boolean;
+  context: ServiceContext;
+  iam: IamStoreType;
+  s3: S3Store;
+  close(): Promise<void>;
+}
+
+const ADMIN_POLICY: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
+
+export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> {
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  if (!/^\d{12}$/.test(accountId))
+    throw new Error(`AWS simulator: accountId must be 12 digits, got '${accountId}'.`);
+  const region = options.region ?? DEFAULT_REGION;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    throw new Error(`AWS simulator: '${region}' is not a region name (e.g. us-east-1).`);
+  const now = options.now ?? (() => new Date());
+  const faults = new FaultInjector(options.faults);
+  const iam = new IamStore(accountId, now);
+  const principals = new PrincipalStore(accountId);
+  const s3 = new S3Store();
+  const authorizer = new Authorizer({ accountId, region, iam, principals, now });
+
+  const admin = iam.createUser({ userName: ADMIN_USER_NAME, path: '/' });
+  iam.putUserPolicy(admin.userName, 'AdministratorAccess', ADMIN_POLICY);
+  const adminKey = principals.createLongTermKey(
+    { kind: 'user', userName: admin.userName, userId: admin.userId, arn: admin.arn },
+    now(),
+  );
+
+  const context: ServiceContext = {
+    accountId,
+    region,
+    authorize: (caller, input) => authorizer.authorize(caller, input),
+    iam: iam.view(),
+  };
+  const endpoint: Endpoint = new AwsEndpoint({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    principals,
+    faults,
+    context,
+    now,
+    maxRequestBytes: options.maxRequestBytes ?? 256 * 1024 * 1024,
+    authorizeElapsedMs: () => authorizer.elapsedMs,
+    onRequestTiming: options.onRequestTiming,
+    onInternalError:
+      options.onInternalError ??
+      ((error, where) => {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`aws simulator: internal error in ${where}: ${message}\n`);
+      }),
+  });
+  endpoint.register(
+    'iam',
+    createIamHandler({ store: iam, principals, now, propagationDelayMs: faults.iamPropagationDelayMs }),
+  );
+  endpoint.register('sts', createStsHandler({ iam, principals, authorizer, now }));
+  endpoint.register('s3', createS3Handler({ store: s3, region, now }));
+  const url = await endpoint.listen();
+
+  return {
+    url,
+    accountId,
+    region,
+    adminCredentials: { accessKeyId: adminKey.accessKeyId, secretAccessKey: adminKey.secretAccessKey },
+    registerService(signingName, handler, serviceOptions) {
+      endpoint.register(signingName, handler, serviceOptions?.protocol);
+    },
+    createServicePrincipalCredentials(servicePrincipal) {
+      if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(servicePrincipal))
+        throw new Error(
+          `AWS simulator: '${servicePrincipal}' is not a service principal name (e.g. pods.eks.amazonaws.com).`,
+        );
+      const key = principals.createLongTermKey({ kind: 'service', servicePrincipal }, now());
+      return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    },
+    createRoleSessionCredentials(roleArn, sessionOptions) {
+      const role = iam.findVisibleRoleByArn(roleArn);
+      if (!role)
+        throw new Error(
+          `AWS simulator: cannot issue a session for ${roleArn}: no such role (or not yet propagated).`,
+        );
+      const issuedAt = now();
+      const durationSeconds = sessionOptions.durationSeconds ?? 3600;
+      const session = principals.createSession({
+        issuedAt,
+        expiresAt: new Date(issuedAt.getTime() + durationSeconds * 1000),
+        roleArn: role.arn,
+        roleName: role.roleName,
+        roleId: role.roleId,
+        sessionName: sessionOptions.sessionName,
+        sessionTags: { ...(sessionOptions.tags ?? {}) },
+        transitiveTagKeys: [...(sessionOptions.transitiveTagKeys ?? [])],
+        sessionPolicies: [],
+        chained: false,
+      });
+      return {
+        accessKeyId: session.accessKeyId,
+        secretAccessKey: session.secretAccessKey,
+        sessionToken: session.sessionToken,
+        expiration: session.expiresAt,
+      };
+    },
+    expireSession: (accessKeyId) => principals.expireSession(accessKeyId, now()),
+    context,
+    iam,
+    s3,
+    close: () => endpoint.close(),
+  };
+}
