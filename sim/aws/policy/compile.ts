@@ -8,9 +8,7 @@
 import { type CompiledCondition, compileConditionBlock } from './conditions.ts';
 import { type CompiledPrincipal, compilePrincipal } from './principal.ts';
 import { parseTemplate, type Template } from './variables.ts';
-import { type GlobPiece, globMatcher, patternMatcher } from './wildcard.ts';
-
-export type Matcher = (value: string) => boolean;
+import { type GlobPiece, globMatcher, type Matcher, patternMatcher } from './wildcard.ts';
 
 export interface CompiledStatement {
   sid: string | undefined;

@@ -28,8 +28,8 @@ import {
   parseIpRange,
   parseNumber,
 } from './values.ts';
-import { parseTemplate, resolvePieces, resolveText, type Template } from './variables.ts';
-import { arnLikeMatcher, globMatcher } from './wildcard.ts';
+import { parseTemplate, resolveText, type Template, templateMatcher } from './variables.ts';
+import { arnLikeMatcher, type GlobPiece, globMatcher, type Matcher } from './wildcard.ts';
 
 type Family =
   | 'string'
@@ -118,7 +118,13 @@ export function parseOperator(name: string): ParsedOperator | undefined {
 
 /** Policy-side values, parsed once per family. Unparseable entries are undefined and never match. */
 type CompiledValues =
-  | { family: 'string' | 'stringIgnoreCase' | 'stringLike' | 'arn' | 'bool'; templates: Template[] }
+  | { family: 'string' | 'stringIgnoreCase' | 'bool'; templates: Template[] }
+  | {
+      family: 'stringLike' | 'arn';
+      templates: Template[];
+      /** Ready matchers for templates without variables (same index). */
+      matchers: Array<Matcher | undefined>;
+    }
   | { family: 'numeric' | 'date'; numbers: Array<number | undefined> }
   | { family: 'binary'; texts: Array<string | undefined> }
   | { family: 'ip'; ranges: Array<IpRange | undefined> }
@@ -153,10 +159,18 @@ function compileValues(family: Family, raw: PolicyScalar[], variablesEnabled: bo
   switch (family) {
     case 'string':
     case 'stringIgnoreCase':
-    case 'stringLike':
-    case 'arn':
     case 'bool':
       return { family, templates: raw.map((value) => parseTemplate(String(value), variablesEnabled)) };
+    case 'stringLike':
+    case 'arn': {
+      const templates = raw.map((value) => parseTemplate(String(value), variablesEnabled));
+      const matchers = templates.map((template) => {
+        if (template.hasVariables) return undefined;
+        const pieces = template.parts as GlobPiece[];
+        return family === 'arn' ? arnLikeMatcher(pieces) : globMatcher(pieces, 'string');
+      });
+      return { family, templates, matchers };
+    }
     case 'numeric':
       return { family, numbers: raw.map(parseNumber) };
     case 'date':
@@ -257,11 +271,10 @@ function matchOne(
     case 'stringLike':
     case 'arn': {
       const text = asText(requestValue);
-      for (const template of values.templates) {
-        const pieces = resolvePieces(template, context);
-        if (pieces === undefined) continue;
-        const matcher = values.family === 'arn' ? arnLikeMatcher(pieces) : globMatcher(pieces, 'string');
-        if (matcher(text)) return MATCH;
+      const kind = values.family === 'arn' ? 'arn' : 'string';
+      for (let i = 0; i < values.templates.length; i++) {
+        const matcher = values.matchers[i] ?? templateMatcher(values.templates[i]!, context, kind);
+        if (matcher?.(text)) return MATCH;
       }
       return NO_MATCH;
     }

@@ -39,8 +39,7 @@ import {
   type PrincipalMatchLevel,
 } from './principal.ts';
 import type { EvaluationInput, EvaluationResult, PolicyDocument, RequestPrincipal } from './types.ts';
-import { resolvePieces } from './variables.ts';
-import { globMatcher } from './wildcard.ts';
+import { templateMatcher } from './variables.ts';
 
 /** Actions whose resource policy is a role trust policy (rule 8). Lower-case. */
 const TRUST_POLICY_ACTIONS: ReadonlySet<string> = new Set([
@@ -81,9 +80,9 @@ function resourcePatternMatches(
   context: ContextLookup,
 ): boolean {
   if ('matcher' in pattern) return pattern.matcher(resource);
-  const pieces = resolvePieces(pattern.template, context);
   // A variable without a value makes this Resource entry match nothing.
-  return pieces !== undefined && globMatcher(pieces, 'resource')(resource);
+  const matcher = templateMatcher(pattern.template, context, 'resource');
+  return matcher?.(resource) === true;
 }
 
 function resourceMatches(statement: CompiledStatement, request: Request, source: Source): boolean {

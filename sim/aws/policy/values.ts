@@ -86,17 +86,26 @@ export interface IpRange {
 }
 
 function parseIPv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  // Four decimal octets without leading signs or spaces; parsed by hand, this runs per request.
   const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    bytes[i] = octet;
+  let octet = 0;
+  let digits = 0;
+  let index = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 46; // end of text acts as a final '.'
+    if (code === 46) {
+      if (digits === 0 || octet > 255 || index > 3) return undefined;
+      bytes[index++] = octet;
+      octet = 0;
+      digits = 0;
+    } else if (code >= 48 && code <= 57 && digits < 3) {
+      octet = octet * 10 + (code - 48);
+      digits++;
+    } else {
+      return undefined;
+    }
   }
-  return bytes;
+  return index === 4 ? bytes : undefined;
 }
 
 function parseIPv6(input: string): Uint8Array | undefined {

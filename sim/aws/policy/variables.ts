@@ -9,7 +9,14 @@
 // - Substituted values are literal: a tag value of `*` does not become a wildcard.
 
 import type { ContextLookup } from './context.ts';
-import type { GlobPiece } from './wildcard.ts';
+import {
+  arnLikeMatcher,
+  cachedMatcher,
+  type GlobMode,
+  type GlobPiece,
+  globMatcher,
+  type Matcher,
+} from './wildcard.ts';
 
 export interface VariablePart {
   /** The context key, lower-cased for lookup. */
@@ -101,4 +108,31 @@ export function resolveText(template: Template, context: ContextLookup): string 
     }
   }
   return text;
+}
+
+export type MatchKind = GlobMode | 'arn';
+
+/**
+ * The matcher for a template under the current request, or undefined when a variable has no value. The
+ * cache key is built straight from the resolved values, so a cache hit allocates only that key.
+ */
+export function templateMatcher(
+  template: Template,
+  context: ContextLookup,
+  kind: MatchKind,
+): Matcher | undefined {
+  let key = `${kind}\u0004`;
+  for (const part of template.parts) {
+    if (isVariablePart(part)) {
+      const value = variableValue(context, part);
+      if (value === undefined) return undefined;
+      key += `\u0001${value}`;
+    } else {
+      key += (part.literal ? '\u0001' : '\u0002') + part.text;
+    }
+  }
+  return cachedMatcher(key, () => {
+    const pieces = resolvePieces(template, context)!;
+    return kind === 'arn' ? arnLikeMatcher(pieces) : globMatcher(pieces, kind);
+  });
 }

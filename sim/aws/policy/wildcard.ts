@@ -21,7 +21,7 @@ export interface GlobPiece {
 
 export type GlobMode = 'action' | 'resource' | 'string';
 
-type Matcher = (value: string) => boolean;
+export type Matcher = (value: string) => boolean;
 
 const MAX_CACHED_MATCHERS = 20_000;
 const matcherCache = new Map<string, Matcher>();
@@ -126,6 +126,13 @@ function cacheKey(pieces: readonly GlobPiece[], mode: GlobMode): string {
   let key = mode;
   for (const piece of pieces) key += (piece.literal ? '\u0001' : '\u0002') + piece.text;
   return key;
+}
+
+/** The cached matcher under `key`, built once by `build`. */
+export function cachedMatcher(key: string, build: () => Matcher): Matcher {
+  const cached = matcherCache.get(key);
+  if (cached !== undefined) return cached;
+  return remember(key, build());
 }
 
 /** A cached matcher for pattern pieces; use for patterns built from resolved policy variables. */
