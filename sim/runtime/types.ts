@@ -1,0 +1,48 @@
+// What the pod runtime needs from the API server side (sim/kube), and what it offers to it.
+
+import type { V1ConfigMap, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { IssuedToken } from '../kube/types.ts';
+
+export interface PodEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** e.g. `spec.containers{app}` */
+  fieldPath?: string;
+}
+
+export interface PodRuntimeHost {
+  /** A token for the pod's service account, bound to the pod (projected serviceAccountToken sources). */
+  issuePodToken(pod: V1Pod, audiences: string[], expirationSeconds: number): Promise<IssuedToken>;
+  /** The API server's audiences: the default audience of projected tokens. */
+  defaultTokenAudiences: string[];
+  readConfigMap(namespace: string, name: string): V1ConfigMap | undefined;
+  /** Changes the stored pod's status, if the pod with this uid is still stored. */
+  updatePodStatus(pod: V1Pod, mutate: (status: V1PodStatus) => void): void;
+  recordPodEvent(pod: V1Pod, event: PodEvent): void;
+  /** Applies the registered SpawnEnvHooks to a process environment. */
+  applySpawnEnvHooks(env: Record<string, string>, pod: V1Pod, containerName: string): Record<string, string>;
+  /** Variables every container gets from the cluster (KUBERNETES_SERVICE_HOST, ...). */
+  serviceEnv(): Record<string, string>;
+  /** Address of the node (and of pods): the simulator runs them on the host's loopback. */
+  hostIP: string;
+}
+
+export interface PodRuntimeOptions {
+  /** Pod sandboxes are created under `<stateDir>/pods/<uid>/`. */
+  stateDir: string;
+  /** Extra directories put first on pods' PATH. */
+  podPath?: string[];
+  /**
+   * Fraction of a projected token's lifetime after which it is reissued and rewritten (kubelet: 0.8).
+   * Tests may lower it to see a refresh without waiting minutes.
+   */
+  tokenRefreshFraction?: number;
+  /** Cap on terminationGracePeriodSeconds (SIGTERM → SIGKILL), in seconds. Default 2. */
+  maxGracePeriodSeconds?: number;
+}
+
+export interface ExecOptions {
+  stdin: boolean;
+  tty: boolean;
+}
