@@ -174,6 +174,31 @@ function checkActionFormat(statements: Record<string, unknown>[]): void {
   }
 }
 
+/** Condition keys carry a vendor prefix too (`aws:`, `s3:`, `sts:`, an OIDC provider host, ...). */
+function checkConditionKeyFormat(statements: Record<string, unknown>[]): void {
+  for (const statement of statements) {
+    if (!isPlainObject(statement.Condition)) continue;
+    for (const entries of Object.values(statement.Condition)) {
+      for (const key of Object.keys(entries as Record<string, unknown>)) {
+        if (!key.includes(':') || key.startsWith(':')) {
+          fail('Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.');
+        }
+      }
+    }
+  }
+}
+
+/** IAM (unlike some resource-based policies) takes only alphanumeric Sids. */
+function checkSidsAlphanumeric(statements: Record<string, unknown>[]): void {
+  for (const statement of statements) {
+    if (typeof statement.Sid === 'string' && !/^[0-9A-Za-z]*$/.test(statement.Sid)) {
+      fail(
+        'Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*',
+      );
+    }
+  }
+}
+
 function checkResourceFormat(statements: Record<string, unknown>[]): void {
   for (const statement of statements) {
     const resources = statement.Resource ?? statement.NotResource;
@@ -272,7 +297,9 @@ export function validatePolicyDocument(doc: unknown, kind: PolicyKind): Validati
     checkSidsUnique(statements);
     checkActionsPresent(statements);
     checkActionFormat(statements);
+    checkConditionKeyFormat(statements);
     checkResourceFormat(statements);
+    if (kind === 'identity' || kind === 'trust') checkSidsAlphanumeric(statements);
     if (kind === 'identity') checkIdentity(statements);
     else if (kind === 'trust') checkTrust(statements);
     else if (kind === 'resource') checkResourcePolicy(statements);

@@ -148,6 +148,22 @@ const accepted: Array<{ name: string; kind: PolicyKind; document: unknown }> = [
     },
   },
   {
+    name: 'a bucket policy whose Sid has spaces (resource policies allow it)',
+    kind: 'resource',
+    document: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Public read',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::b/*',
+        },
+      ],
+    },
+  },
+  {
     name: 'a resource ARN that ends in a wildcard covering later segments',
     kind: 'identity',
     document: {
@@ -330,6 +346,19 @@ const rejected: Array<{ name: string; kind: PolicyKind; document: unknown; messa
     kind: 'identity',
     document: statement({ Action: 's3 !:GetObject' }),
     message: 'Vendor s3 ! is not valid',
+  },
+  {
+    name: 'a condition key without a vendor prefix',
+    kind: 'identity',
+    document: statement({ Condition: { StringEquals: { team: 'red' } } }),
+    message: 'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.',
+  },
+  {
+    name: 'a Sid that is not alphanumeric in an IAM policy',
+    kind: 'identity',
+    document: statement({ Sid: 'read objects' }),
+    message:
+      'Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*',
   },
   {
     name: 'a resource that is not an ARN',
