@@ -95,13 +95,26 @@ function joinText(pieces: readonly GlobPiece[]): string {
   return text;
 }
 
+/** Whether `value` starts with `lowerPrefix`, ignoring case; allocation-free for ASCII (action names). */
+function startsWithIgnoreCase(value: string, lowerPrefix: string): boolean {
+  const length = lowerPrefix.length;
+  if (value.length < length) return false;
+  for (let i = 0; i < length; i++) {
+    let code = value.charCodeAt(i);
+    if (code > 127) return value.slice(0, length).toLowerCase() === lowerPrefix;
+    if (code >= 65 && code <= 90) code += 32;
+    if (code !== lowerPrefix.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 function buildMatcher(pieces: readonly GlobPiece[], mode: GlobMode): Matcher {
   const ignoreCase = mode === 'action';
   if (!hasWildcard(pieces)) {
     const exact = joinText(pieces);
     if (ignoreCase) {
       const lower = exact.toLowerCase();
-      return (value) => value.length === lower.length && value.toLowerCase() === lower;
+      return (value) => value.length === lower.length && startsWithIgnoreCase(value, lower);
     }
     return (value) => value === exact;
   }
@@ -114,7 +127,7 @@ function buildMatcher(pieces: readonly GlobPiece[], mode: GlobMode): Matcher {
     if (star === text.length - 1 && !text.includes('?')) {
       const prefix = ignoreCase ? text.slice(0, -1).toLowerCase() : text.slice(0, -1);
       return ignoreCase
-        ? (value) => value.length >= prefix.length && value.slice(0, prefix.length).toLowerCase() === prefix
+        ? (value) => startsWithIgnoreCase(value, prefix)
         : (value) => value.startsWith(prefix);
     }
   }
