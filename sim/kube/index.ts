@@ -106,13 +106,14 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     maxGracePeriodSeconds: options.maxGracePeriodSeconds,
   });
 
+  // Resolving the pods' PATH may run `pyenv which aws`: started now, awaited by the first pod only.
+  runtime.prepare().catch(() => {});
   const [tls, signingKey] = await Promise.all([
     createServerTls({
       ips: [HOST_IP],
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
     }),
     generateSigningKey(),
-    runtime.prepare(),
   ]);
   const adminToken = randomBytes(32).toString('hex');
 

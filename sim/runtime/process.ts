@@ -3,6 +3,7 @@
 // grace period, then a wait until the group is really gone.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -18,6 +19,37 @@ export interface GroupProcessOptions {
   cwd: string;
   env: Record<string, string>;
   stdin: boolean;
+}
+
+/**
+ * Whether any process of the group still runs. Zombies do not count: a child orphaned by the group's
+ * leader is reaped by PID 1, which (in containers) may take its time. Without /proc, kill(-pgid, 0).
+ */
+function groupRunning(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+  }
+  return false;
 }
 
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
@@ -86,7 +118,8 @@ export class GroupProcess {
   }
 
   groupAlive(): boolean {
-    return this.signalGroup(0);
+    const pid = this.child.pid;
+    return pid !== undefined && groupRunning(pid);
   }
 
   /**
