@@ -34,7 +34,11 @@ export interface Template {
 
 const VARIABLE = /\$\{([^}]*)\}/g;
 const WITH_DEFAULT = /^\s*([^,]*?)\s*,\s*'([^']*)'\s*$/;
-const SPECIAL: Record<string, string> = { '*': '*', '?': '?', $: '$' };
+const SPECIAL: ReadonlyMap<string, string> = new Map([
+  ['*', '*'],
+  ['?', '?'],
+  ['$', '$'],
+]);
 
 export function isVariablePart(part: GlobPiece | VariablePart): part is VariablePart {
   return (part as VariablePart).lowerKey !== undefined;
@@ -52,7 +56,7 @@ export function parseTemplate(raw: string, variablesEnabled: boolean): Template 
     const index = match.index;
     if (index > last) parts.push({ text: raw.slice(last, index), literal: false });
     const inner = match[1]!;
-    const special = SPECIAL[inner.trim()];
+    const special = SPECIAL.get(inner.trim());
     if (special !== undefined) {
       parts.push({ text: special, literal: true });
     } else {

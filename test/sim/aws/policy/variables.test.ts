@@ -181,6 +181,14 @@ describe('missing keys [VARIABLES]', () => {
     expect(conditionHolds(condition, { 's3:prefix': 'a', 'aws:TagKeys': ['a'] })).toBe(false);
   });
 
+  it('variables named like Object properties are ordinary missing keys', () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const condition = { StringEquals: { 's3:prefix': `a\${${name}}b` } };
+      expect(conditionHolds(condition, { 's3:prefix': 'ab' })).toBe(false);
+      expect(conditionHolds(condition, { 's3:prefix': 'axb', [name]: 'x' })).toBe(true);
+    }
+  });
+
   it('variable names match context keys case-insensitively', () => {
     const condition = { StringEquals: { 's3:prefix': '${AWS:PrincipalTag/TEAM}' } };
     expect(conditionHolds(condition, { 's3:prefix': 'red', 'aws:principaltag/team': 'red' })).toBe(true);
