@@ -1,10 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The project's own tests (unit, protocol, suites against the simulator). `npm test` runs the
 // conformance suites instead, through scripts/conformance.ts.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Suites the conformance runner's own tests run through the runner (test/runner/fixture-runner.ts).
+    exclude: [...configDefaults.exclude, 'test/runner/fixture-suites/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
