@@ -1,0 +1,73 @@
+// SIGINT/SIGTERM during a run. The first signal aborts the run (the runner then cancels vitest, tears
+// down what the ledger lists, closes the target, writes the reports and exits 130/143); the second says
+// that teardown is in progress; the third exits at once, naming what may be left and the janitor command.
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+export const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
+
+/** Shell convention: 128 + the signal number. */
+export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export interface SignalSource {
+  on(signal: StopSignal, listener: (signal: StopSignal) => void): unknown;
+  off(signal: StopSignal, listener: (signal: StopSignal) => void): unknown;
+}
+
+export interface InterruptHandlerOptions {
+  source: SignalSource;
+  runId: string;
+  /** Writes one line to stderr. */
+  warn: (line: string) => void;
+  /** Ends the process now (the third signal). */
+  forceExit: (code: number) => void;
+}
+
+export class InterruptHandler {
+  private readonly options: InterruptHandlerOptions;
+  private readonly controller = new AbortController();
+  private received = 0;
+  private first: StopSignal | undefined;
+  private readonly listener = (signal: StopSignal) => this.onSignal(signal);
+
+  constructor(options: InterruptHandlerOptions) {
+    this.options = options;
+  }
+
+  /** Aborted with the first signal; the run's steps listen to it. */
+  get abortSignal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The first signal received, if any. */
+  get signal(): StopSignal | undefined {
+    return this.first;
+  }
+
+  install(): void {
+    for (const signal of STOP_SIGNALS) this.options.source.on(signal, this.listener);
+  }
+
+  uninstall(): void {
+    for (const signal of STOP_SIGNALS) this.options.source.off(signal, this.listener);
+  }
+
+  private onSignal(signal: StopSignal): void {
+    this.received++;
+    const { warn, runId } = this.options;
+    if (this.received === 1) {
+      this.first = signal;
+      warn(`pod-identity-conformance: ${signal} received: stopping the run and deleting what it created`);
+      this.controller.abort(signal);
+    } else if (this.received === 2) {
+      warn(
+        `pod-identity-conformance: teardown in progress; a third signal exits now and may leave resources of run ${runId}`,
+      );
+    } else {
+      warn(
+        `pod-identity-conformance: forced exit during teardown; resources of run ${runId} may be left: find and delete them with \`npm run janitor -- --run-id ${runId} --delete\``,
+      );
+      this.options.forceExit(SIGNAL_EXIT_CODES[this.first ?? signal]);
+    }
+  }
+}

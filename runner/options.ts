@@ -1,0 +1,123 @@
+// The runner's options, one entry each. An entry gives the command-line flag, the PIC_* environment
+// variable, the config-file key, the --help line and the value check, so adding an option (a
+// target-specific --context, --account...) is adding one entry here and reading it in the target.
+
+import { TARGET_NAMES } from '../targets/target.ts';
+
+export type OptionKind = 'string' | 'boolean' | 'list';
+
+export interface RunOptionSpec {
+  /** Key in the config file and in RunSettings. */
+  readonly key: string;
+  /** Command-line flag, without the leading dashes. */
+  readonly flag: string;
+  readonly kind: OptionKind;
+  /** Environment variable; list values are comma-separated there. */
+  readonly env?: string;
+  /** Placeholder in --help. */
+  readonly valueName?: string;
+  readonly description: string;
+  /** The only accepted values. */
+  readonly choices?: readonly string[];
+  /** Returns what is wrong with a value (`malformed region "x"; expected ...`), or undefined. */
+  readonly check?: (value: string) => string | undefined;
+}
+
+/** AWS region names, commercial and partitioned: us-east-1, us-gov-west-1, us-isob-east-1. */
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** EKS cluster names: 1 to 100 characters, a letter or digit first. */
+export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
+const CLUSTER_NAME_MAX_LENGTH = 100;
+
+function checkRegion(value: string): string | undefined {
+  if (REGION_PATTERN.test(value)) return undefined;
+  return `malformed region "${value}"; use an AWS region name such as us-east-1 or eu-west-2`;
+}
+
+function checkClusterName(value: string): string | undefined {
+  if (value.length <= CLUSTER_NAME_MAX_LENGTH && CLUSTER_NAME_PATTERN.test(value)) return undefined;
+  return `invalid cluster name "${value}"; an EKS cluster name is 1-100 letters, digits, - and _, starting with a letter or digit`;
+}
+
+export const RUN_OPTIONS = [
+  {
+    key: 'suites',
+    flag: 'suite',
+    kind: 'list',
+    env: 'PIC_SUITE',
+    valueName: 'NAME',
+    description: 'suite to run, a folder under suites/ (repeatable; default: every suite)',
+  },
+  {
+    key: 'target',
+    flag: 'target',
+    kind: 'string',
+    env: 'PIC_TARGET',
+    valueName: 'NAME',
+    description: 'where to run: embedded (default, offline simulator), localstack, eks',
+    choices: TARGET_NAMES,
+  },
+  {
+    key: 'cluster',
+    flag: 'cluster',
+    kind: 'string',
+    env: 'PIC_CLUSTER',
+    valueName: 'NAME',
+    description: 'EKS cluster name',
+    check: checkClusterName,
+  },
+  {
+    key: 'region',
+    flag: 'region',
+    kind: 'string',
+    env: 'PIC_REGION',
+    valueName: 'REGION',
+    description: "AWS region (default: the target's, e.g. AWS_REGION for eks)",
+    check: checkRegion,
+  },
+  {
+    key: 'podImage',
+    flag: 'pod-image',
+    kind: 'string',
+    env: 'PIC_POD_IMAGE',
+    valueName: 'IMAGE',
+    description: 'image of the test pods (needs sh and the aws CLI)',
+  },
+  {
+    key: 'reportDir',
+    flag: 'report-dir',
+    kind: 'string',
+    env: 'PIC_REPORT_DIR',
+    valueName: 'DIR',
+    description: 'where junit.xml, summary.md and the run ledger go (default: reports)',
+  },
+  {
+    key: 'keep',
+    flag: 'keep',
+    kind: 'boolean',
+    env: 'PIC_KEEP',
+    description: 'keep what the run created (no teardown) and list it in the summary',
+  },
+] as const satisfies readonly RunOptionSpec[];
+
+/** Flags that steer the command itself; they have no environment variable or config-file key. */
+export const COMMAND_FLAGS = [
+  {
+    flag: 'config',
+    kind: 'string',
+    valueName: 'PATH',
+    description:
+      'config file (default: pod-identity-conformance.config.json or .ts in the working directory)',
+  },
+  { flag: 'list', kind: 'boolean', description: 'list suites and cases without running anything' },
+  { flag: 'help', kind: 'boolean', description: 'show this help' },
+] as const;
+
+type ValueOfKind<K extends OptionKind> = K extends 'boolean' ? boolean : K extends 'list' ? string[] : string;
+
+/** One optional value per option, typed from the table. */
+export type OptionValues = {
+  -readonly [O in (typeof RUN_OPTIONS)[number] as O['key']]?: ValueOfKind<O['kind']>;
+};
+
+export type OptionKey = keyof OptionValues;

@@ -1,0 +1,188 @@
+// The run's outcome as plain data, converted once from vitest's reported tasks, with every string
+// already redacted. junit.xml and summary.md are both rendered from this model.
+
+import { relative, sep } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import type { SerializedError, TestCase, TestModule } from 'vitest/node';
+import type { LedgerRecord } from '../helpers/ledger.ts';
+import { REPORT_NOTE_TYPE } from '../helpers/report-note.ts';
+import type { TargetName } from '../targets/target.ts';
+import type { TeardownResult } from './teardown.ts';
+
+export type CaseStatus = 'passed' | 'failed' | 'skipped' | 'not run';
+
+export interface FailureReport {
+  /** Error class, e.g. AssertionError. */
+  type: string;
+  message: string;
+  /** Diff and stack. */
+  details: string;
+}
+
+export interface CaseReport {
+  /** Readable name: describe › it. */
+  name: string;
+  status: CaseStatus;
+  durationMs: number;
+  notes: string[];
+  /** Why it was skipped or not run. */
+  reason?: string;
+  failure?: FailureReport;
+}
+
+export interface FileReport {
+  suite: string;
+  /** `<suite>/<file without .test.ts>`, e.g. pod-identity/credentials. */
+  name: string;
+  /** Path relative to the suites folder. */
+  path: string;
+  durationMs: number;
+  cases: CaseReport[];
+  /** Errors outside any case: the file failed to load, a hook failed. */
+  errors: FailureReport[];
+}
+
+export interface RunReport {
+  runId: string;
+  target: TargetName;
+  cluster?: string;
+  region?: string;
+  startedAt: Date;
+  durationMs: number;
+  files: FileReport[];
+  /** Errors vitest could not attribute to a file. */
+  runErrors: FailureReport[];
+  interruptedBy?: NodeJS.Signals;
+  /** What --keep left in place; undefined without --keep. */
+  kept?: LedgerRecord[];
+  /** Results of deleting what the ledger still listed after the run or on a signal. */
+  teardown: TeardownResult[];
+}
+
+export const NAME_SEPARATOR = ' › ';
+
+/** The note vitest gives a case it cancelled (it reports such a case as skipped). */
+const VITEST_CANCELLED_NOTE = /^The test run was aborted/;
+
+export function summarizeFiles(
+  modules: Iterable<TestModule>,
+  suitesRoot: string,
+  clean: (text: string) => string,
+  interruptedBy: string | undefined,
+): FileReport[] {
+  const files: FileReport[] = [];
+  for (const module of modules) {
+    // Queued files never started (the run was interrupted first): nothing to say about their cases.
+    if (module.state() === 'queued') continue;
+    const path = relative(suitesRoot, module.moduleId).split(sep).join('/');
+    const suite = path.split('/')[0] ?? path;
+    const cases = [...module.children.allTests()].map((test) => summarizeCase(test, clean, interruptedBy));
+    files.push({
+      suite,
+      name: clean(path.replace(/\.test\.ts$/, '')),
+      path: clean(path),
+      durationMs: module.diagnostic().duration,
+      cases,
+      errors: module.errors().map((error) => summarizeError(error, clean)),
+    });
+  }
+  return files.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function summarizeCase(
+  test: TestCase,
+  clean: (text: string) => string,
+  interruptedBy: string | undefined,
+): CaseReport {
+  const interrupted = `interrupted by ${interruptedBy} before it finished`;
+  const result = test.result();
+  const notes = test
+    .annotations()
+    .filter((annotation) => annotation.type === REPORT_NOTE_TYPE)
+    .map((annotation) => clean(annotation.message));
+  const base = { name: clean(caseName(test)), durationMs: test.diagnostic()?.duration ?? 0, notes };
+  switch (result.state) {
+    case 'passed':
+      return { ...base, status: 'passed' };
+    case 'failed': {
+      const [first, ...rest] = result.errors.map((error) => summarizeError(error, clean));
+      const failure = first ?? { type: 'Error', message: 'failed without an error', details: '' };
+      const more = rest.map((error) => `${error.type}: ${error.message}\n${error.details}`).join('\n');
+      return {
+        ...base,
+        status: 'failed',
+        failure: { ...failure, details: [failure.details, more].filter(Boolean).join('\n') },
+      };
+    }
+    case 'skipped': {
+      const cancelled = result.note === undefined || VITEST_CANCELLED_NOTE.test(result.note);
+      if (interruptedBy && test.options.mode === 'run' && cancelled) {
+        return { ...base, status: 'not run', reason: interrupted };
+      }
+      return {
+        ...base,
+        status: 'skipped',
+        reason: clean(result.note ?? skipReasonFromMode(test.options.mode)),
+      };
+    }
+    default:
+      return { ...base, status: 'not run', reason: interruptedBy ? interrupted : 'the run ended before it' };
+  }
+}
+
+function skipReasonFromMode(mode: TestCase['options']['mode']): string {
+  if (mode === 'todo') return 'todo';
+  if (mode === 'skip') return 'skipped in the suite (it.skip or skipIf)';
+  return 'skipped';
+}
+
+/** describe › nested describe › it */
+export function caseName(test: TestCase): string {
+  const names = [test.name];
+  let parent = test.parent;
+  while (parent.type === 'suite') {
+    names.unshift(parent.name);
+    parent = parent.parent;
+  }
+  return names.join(NAME_SEPARATOR);
+}
+
+export function summarizeError(
+  error: SerializedError | unknown,
+  clean: (text: string) => string,
+): FailureReport {
+  const e = (
+    typeof error === 'object' && error !== null ? error : { message: String(error) }
+  ) as SerializedError & {
+    diff?: unknown;
+  };
+  const plain = (text: unknown) => (typeof text === 'string' ? clean(stripVTControlCharacters(text)) : '');
+  const details = [plain(e.diff), suiteFrames(plain(e.stack))].filter((part) => part !== '').join('\n\n');
+  return { type: plain(e.name) || 'Error', message: plain(e.message) || 'unknown error', details };
+}
+
+/** The stack's frames without vitest's and Node's own: what is left points into the suites and helpers. */
+function suiteFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line) && !/\/node_modules\/|node:internal|\(<anonymous>\)/.test(line))
+    .join('\n');
+}
+
+export function countCases(files: readonly FileReport[]): Record<CaseStatus, number> & { total: number } {
+  const counts = { passed: 0, failed: 0, skipped: 0, 'not run': 0, total: 0 };
+  for (const file of files) {
+    for (const c of file.cases) {
+      counts[c.status]++;
+      counts.total++;
+    }
+  }
+  return counts;
+}
+
+/** Exit code 1 when anything failed or nothing ran; the caller handles signals and usage errors. */
+export function runFailed(report: RunReport): boolean {
+  const counts = countCases(report.files);
+  const fileErrors = report.files.some((file) => file.errors.length > 0);
+  return counts.failed > 0 || fileErrors || report.runErrors.length > 0 || counts.total === 0;
+}

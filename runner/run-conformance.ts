@@ -1,0 +1,220 @@
+// The conformance run, end to end: parse and check the input (exit 2 before anything starts), resolve
+// the target, run the selected suites in vitest, delete what the run ledger still lists, close the
+// target, write junit.xml and summary.md. `scripts/conformance.ts` calls it with the real dependencies;
+// the runner's own tests call it with a fake target and fixture suites.
+
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { type LedgerRecord, ledgerPathFor, RunLedger } from '../helpers/ledger.ts';
+import { redact, registerSecret } from '../helpers/redact.ts';
+import { newRunId } from '../helpers/run-id.ts';
+import type { TargetFactory } from '../targets/index.ts';
+import type { Target, TargetName } from '../targets/target.ts';
+import { helpText, parseCommandLine } from './cli.ts';
+import { ConfigurationError, isUserFacingError } from './errors.ts';
+import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
+import { renderJunit } from './junit.ts';
+import { type OutputStream, redactingStream } from './redacting-stream.ts';
+import { checkReportDirUsable, createReportDir } from './report-dir.ts';
+import { countCases, type RunReport, runFailed, summarizeError, summarizeFiles } from './results.ts';
+import { type RunSettings, resolveSettings } from './settings.ts';
+import { findSuites } from './suites.ts';
+import { renderSummary } from './summary.ts';
+import type { OutstandingTeardown, TeardownResult } from './teardown.ts';
+// vitest itself is loaded only to list or run: bad input and --help answer without it.
+import type { SuiteRunOutcome, SuiteSelection } from './vitest-session.ts';
+
+export const EXIT_PASSED = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface RunnerDeps {
+  targets: Record<TargetName, TargetFactory>;
+  /** Folder with one folder per suite. */
+  suitesRoot: string;
+  /** vitest's root: the package folder. */
+  packageRoot: string;
+  /** Deletes what the ledger still lists after the run and on a signal. */
+  teardown: OutstandingTeardown;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Where SIGINT/SIGTERM come from (the process). */
+  signals: SignalSource;
+  /** Ends the process at once: the third signal. */
+  forceExit: (code: number) => void;
+}
+
+const PREFIX = 'pod-identity-conformance:';
+
+export async function runConformance(argv: readonly string[], deps: RunnerDeps): Promise<number> {
+  const warn = (line: string) => deps.stderr.write(`${redact(line)}\n`);
+  try {
+    const commandLine = parseCommandLine(argv);
+    const availableSuites = await findSuites(deps.suitesRoot);
+    if (commandLine.help) {
+      deps.stdout.write(helpText(availableSuites));
+      return EXIT_PASSED;
+    }
+    const settings = await resolveSettings({ commandLine, env: deps.env, cwd: deps.cwd, availableSuites });
+    const selection: SuiteSelection = {
+      packageRoot: deps.packageRoot,
+      suitesRoot: deps.suitesRoot,
+      suites: settings.suites,
+    };
+    if (commandLine.list) return await listCases(selection, deps);
+    await checkReportDirUsable(settings.reportDir);
+    return await runSelected(settings, selection, deps, warn);
+  } catch (error) {
+    if (isUserFacingError(error)) {
+      warn(`${PREFIX} ${error.message}`);
+      return EXIT_USAGE;
+    }
+    warn(`${PREFIX} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT_FAILED;
+  }
+}
+
+async function listCases(selection: SuiteSelection, deps: RunnerDeps): Promise<number> {
+  const { listSuiteCases } = await import('./vitest-session.ts');
+  const files = await listSuiteCases(selection, { stdout: deps.stdout, stderr: deps.stderr });
+  const lines: string[] = [];
+  for (const suite of selection.suites) {
+    const suiteFiles = files.filter((file) => file.path.startsWith(`${suite}/`));
+    const caseCount = suiteFiles.reduce((n, file) => n + file.cases.length, 0);
+    lines.push(`${suite} (${suiteFiles.length} files, ${caseCount} cases)`);
+    for (const file of suiteFiles) {
+      lines.push(`  ${file.path}`);
+      for (const name of file.cases) lines.push(`    ${name}`);
+      for (const error of file.errors) lines.push(`    (could not be collected: ${error})`);
+    }
+  }
+  deps.stdout.write(`${redact(lines.join('\n'))}\n`);
+  return files.some((file) => file.errors.length > 0) ? EXIT_FAILED : EXIT_PASSED;
+}
+
+async function runSelected(
+  settings: RunSettings,
+  selection: SuiteSelection,
+  deps: RunnerDeps,
+  warn: (line: string) => void,
+): Promise<number> {
+  const runId = newRunId();
+  const startedAt = new Date();
+  const interrupts = new InterruptHandler({ source: deps.signals, runId, warn, forceExit: deps.forceExit });
+  interrupts.install();
+  let target: Target | undefined;
+  let outcome: SuiteRunOutcome = { modules: [], unhandledErrors: [], noTestFiles: false, abandoned: false };
+  let teardown: TeardownResult[] = [];
+  let kept: LedgerRecord[] | undefined;
+  try {
+    target = await startTarget(settings, runId, deps);
+    const { info } = target;
+    registerSecret(info.credentials?.secretAccessKey);
+    registerSecret(info.credentials?.sessionToken);
+    await createReportDir(settings.reportDir);
+    const output = {
+      stdout: redactingStream(deps.stdout, redact),
+      stderr: redactingStream(deps.stderr, redact),
+    };
+    if (!interrupts.signal) {
+      const { runSuites } = await import('./vitest-session.ts');
+      outcome = await runSuites(selection, output, { info, abortSignal: interrupts.abortSignal });
+      if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
+      if (outcome.abandoned)
+        warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
+    }
+    const outstanding = await new RunLedger(ledgerPathFor(settings.reportDir, runId), runId).outstanding();
+    if (settings.keep) {
+      kept = outstanding;
+      if (outstanding.length > 0) {
+        warn(
+          `${PREFIX} --keep: kept ${outstanding.length} resource(s) of run ${runId} (listed in summary.md); delete them later with \`npm run janitor -- --run-id ${runId} --delete\``,
+        );
+      }
+    } else if (outstanding.length > 0) {
+      teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, runId);
+    }
+  } finally {
+    await target?.close().catch((error: unknown) => {
+      warn(`${PREFIX} closing the ${settings.target} target failed: ${(error as Error).message}`);
+    });
+    interrupts.uninstall();
+  }
+
+  const report: RunReport = {
+    runId,
+    target: settings.target,
+    cluster: target?.info.cluster.name ?? settings.cluster,
+    region: target?.info.region ?? settings.region,
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    files: summarizeFiles(outcome.modules, selection.suitesRoot, redact, interrupts.signal),
+    runErrors: outcome.unhandledErrors.map((error) => summarizeError(error, redact)),
+    ...(interrupts.signal ? { interruptedBy: interrupts.signal } : {}),
+    ...(kept ? { kept } : {}),
+    teardown: teardown.map((t) => ({ ...t, ...(t.error ? { error: redact(t.error) } : {}) })),
+  };
+  await writeReports(report, settings.reportDir, deps, warn);
+
+  if (interrupts.signal) return SIGNAL_EXIT_CODES[interrupts.signal];
+  return runFailed(report) ? EXIT_FAILED : EXIT_PASSED;
+}
+
+async function startTarget(settings: RunSettings, runId: string, deps: RunnerDeps): Promise<Target> {
+  try {
+    return await deps.targets[settings.target](settings, runId);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`could not start the ${settings.target} target: ${message}`, { cause: error });
+  }
+}
+
+async function deleteOutstanding(
+  teardown: OutstandingTeardown,
+  info: Target['info'],
+  outstanding: LedgerRecord[],
+  warn: (line: string) => void,
+  runId: string,
+): Promise<TeardownResult[]> {
+  let results: TeardownResult[];
+  try {
+    results = await teardown(info, outstanding);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    results = outstanding.map((record) => ({ record, ok: false, error: message }));
+  }
+  const failed = results.filter((r) => !r.ok);
+  warn(
+    `${PREFIX} ${outstanding.length} resource(s) were still listed in the run ledger: ${results.length - failed.length} deleted, ${failed.length} not`,
+  );
+  if (failed.length > 0) {
+    warn(`${PREFIX} find and delete what is left with \`npm run janitor -- --run-id ${runId} --delete\``);
+  }
+  return results;
+}
+
+async function writeReports(
+  report: RunReport,
+  reportDir: string,
+  deps: RunnerDeps,
+  warn: (line: string) => void,
+): Promise<void> {
+  const summary = redact(renderSummary(report));
+  await writeFile(join(reportDir, 'junit.xml'), redact(renderJunit(report)));
+  await writeFile(join(reportDir, 'summary.md'), summary);
+  const stepSummary = deps.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary) {
+    await appendFile(stepSummary, summary).catch((error: unknown) => {
+      warn(`${PREFIX} could not append to GITHUB_STEP_SUMMARY (${(error as Error).message})`);
+    });
+  }
+  const counts = countCases(report.files);
+  const relativeDir = relative(deps.cwd, reportDir);
+  const where = relativeDir === '' ? '.' : relativeDir.startsWith('..') ? reportDir : relativeDir;
+  deps.stdout.write(
+    `${PREFIX} run ${report.runId} on ${report.target}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts['not run']} not run; reports in ${where}/ (junit.xml, summary.md)\n`,
+  );
+}

@@ -1,0 +1,170 @@
+// Starts vitest through its Node API with the conformance configuration (vitest.config.ts), either to
+// list the selected suites' cases without running them, or to run them with the resolved target handed
+// to the tests (inject('target')).
+
+import { relative, sep } from 'node:path';
+import type { CancelReason, SerializedError } from 'vitest';
+import {
+  type CliOptions,
+  createVitest,
+  type Reporter,
+  type TestModule,
+  type TestRunEndReason,
+  type Vitest,
+} from 'vitest/node';
+import type { TargetInfo } from '../targets/target.ts';
+import { conformanceTestConfig } from '../vitest.config.ts';
+import { STOP_SIGNALS } from './interrupts.ts';
+import type { OutputStream } from './redacting-stream.ts';
+import { caseName } from './results.ts';
+
+export interface SuiteSelection {
+  /** Package root: vitest's root (module resolution, cache). */
+  packageRoot: string;
+  suitesRoot: string;
+  suites: readonly string[];
+}
+
+export interface VitestOutput {
+  stdout: OutputStream;
+  stderr: OutputStream;
+}
+
+/** How long a cancelled run may take to stop before teardown goes ahead without it. */
+const CANCEL_GRACE_MS = 15_000;
+
+async function openVitest(
+  selection: SuiteSelection,
+  output: VitestOutput,
+  extra: { reporters: Array<Reporter | 'default'>; provide?: { target: TargetInfo } },
+): Promise<Vitest> {
+  const before = new Map(STOP_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const options: CliOptions = {
+    config: false,
+    root: selection.packageRoot,
+    ...conformanceTestConfig({ suitesRoot: selection.suitesRoot, suites: selection.suites }),
+    reporters: extra.reporters,
+    ...(extra.provide ? { provide: extra.provide } : {}),
+  };
+  const vitest = await createVitest(options, {}, { stdout: output.stdout, stderr: output.stderr });
+  // vitest's logger exits the process 1 ms after SIGINT/SIGTERM; the runner must tear down first, so
+  // the listeners vitest added are taken off again (the runner's own InterruptHandler stays).
+  for (const signal of STOP_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+  return vitest;
+}
+
+export interface ListedFile {
+  /** Path relative to the suites folder, e.g. pod-identity/credentials.test.ts. */
+  path: string;
+  /** Case names, describe › it. */
+  cases: string[];
+  /** Why the file could not be collected. */
+  errors: string[];
+}
+
+/**
+ * Collects the selected suites' cases. vitest imports each file and runs its describe blocks to learn
+ * the case names (loops and it.each included), but runs no hook and no case; suite files create nothing
+ * at import time, and no target is provided.
+ */
+export async function listSuiteCases(selection: SuiteSelection, output: VitestOutput): Promise<ListedFile[]> {
+  const vitest = await openVitest(selection, output, { reporters: [] });
+  try {
+    const result = await vitest.collect([], { staticParse: false });
+    return result.testModules
+      .map((module) => ({
+        path: relative(selection.suitesRoot, module.moduleId).split(sep).join('/'),
+        cases: [...module.children.allTests()].map(caseName),
+        errors: module.errors().map((error) => error.message.split('\n')[0] ?? 'unknown error'),
+      }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+  } finally {
+    await vitest.close();
+  }
+}
+
+/** Keeps every module vitest reports on, so an interrupted run still reports what finished. */
+class RunRecorder implements Reporter {
+  readonly modules = new Map<string, TestModule>();
+  unhandledErrors: ReadonlyArray<SerializedError> = [];
+  endReason: TestRunEndReason | undefined;
+
+  onTestModuleQueued(module: TestModule): void {
+    this.modules.set(module.moduleId, module);
+  }
+
+  onTestModuleCollected(module: TestModule): void {
+    this.modules.set(module.moduleId, module);
+  }
+
+  onTestRunEnd(
+    modules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ): void {
+    for (const module of modules) this.modules.set(module.moduleId, module);
+    this.unhandledErrors = unhandledErrors;
+    this.endReason = reason;
+  }
+}
+
+export interface SuiteRunOutcome {
+  modules: TestModule[];
+  unhandledErrors: ReadonlyArray<unknown>;
+  /** No test file matched the selection. */
+  noTestFiles: boolean;
+  /** The run was cancelled but did not stop within the grace period. */
+  abandoned: boolean;
+}
+
+export async function runSuites(
+  selection: SuiteSelection,
+  output: VitestOutput,
+  options: { info: TargetInfo; abortSignal: AbortSignal },
+): Promise<SuiteRunOutcome> {
+  const recorder = new RunRecorder();
+  const outcome = (extra: Partial<SuiteRunOutcome> = {}): SuiteRunOutcome => ({
+    modules: [...recorder.modules.values()],
+    unhandledErrors: recorder.unhandledErrors,
+    noTestFiles: false,
+    abandoned: false,
+    ...extra,
+  });
+  const vitest = await openVitest(selection, output, {
+    reporters: ['default', recorder],
+    provide: { target: options.info },
+  });
+  let abandoned = false;
+  try {
+    if (options.abortSignal.aborted) return outcome();
+    // Cancelling stops the running cases; close() (in finally) then stops the worker processes, so no
+    // worker is still creating a resource while the teardown deletes.
+    let graceTimer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave-up'>((resolve) => {
+      const onAbort = () => {
+        void vitest.cancelCurrentRun('interrupted' as CancelReason);
+        graceTimer = setTimeout(() => resolve('gave-up'), CANCEL_GRACE_MS);
+        graceTimer.unref();
+      };
+      options.abortSignal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const ended = await Promise.race([vitest.start(), gaveUp]);
+      abandoned = ended === 'gave-up';
+    } catch (error) {
+      if ((error as { code?: string }).code === 'VITEST_FILES_NOT_FOUND')
+        return outcome({ noTestFiles: true });
+      if (!options.abortSignal.aborted) throw error;
+    } finally {
+      clearTimeout(graceTimer);
+    }
+    return outcome({ abandoned });
+  } finally {
+    // close() waits for the run: when it would not stop, leave it to die with the process.
+    if (!abandoned) await vitest.close();
+  }
+}

@@ -1,0 +1,114 @@
+// The default target: the in-repo simulator (sim/), started for the run on 127.0.0.1 ephemeral ports and
+// stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
+
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import type { RunSettings } from '../runner/settings.ts';
+import type { SimHandle, SimOptions } from '../sim/types.ts';
+import { AWS_SERVICES, type AwsService, type Capabilities, type Target, type TargetInfo } from './target.ts';
+
+export type StartSim = (options: SimOptions) => Promise<SimHandle>;
+
+/** Recorded in the pod specs as EKS would store them; the simulator runs pods as local processes. */
+export const EMBEDDED_POD_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
+/** Keeps the pod's process alive so the suites can exec into it; a plain command the sim can spawn. */
+export const EMBEDDED_POD_COMMAND = ['sleep', '86400'];
+export const EMBEDDED_WAIT_TIMEOUT_MS = 60_000;
+
+const SIM_MODULE = new URL('../sim/index.ts', import.meta.url);
+
+async function loadStartSim(): Promise<StartSim> {
+  const module = (await import(SIM_MODULE.href)) as { startSim: StartSim };
+  return module.startSim;
+}
+
+/** Absolute path of an executable named `name` on `searchPath`, if any. */
+export async function findExecutable(
+  name: string,
+  searchPath: string | undefined,
+): Promise<string | undefined> {
+  for (const dir of (searchPath ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    const executable = await access(candidate, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (executable) return candidate;
+  }
+  return undefined;
+}
+
+export function embeddedCapabilities(awsCliPath: string | undefined): Capabilities {
+  return {
+    iamEnforcement: { available: true, reason: 'the simulator evaluates IAM policies on every AWS call' },
+    sessionTags: {
+      available: true,
+      reason: 'the simulator adds the pod identity session tags and evaluates aws:PrincipalTag conditions',
+    },
+    podAwsCli: awsCliPath
+      ? {
+          available: true,
+          reason: `pods run as local processes and the runner's PATH has aws (${awsCliPath})`,
+        }
+      : {
+          available: false,
+          reason:
+            "pods run as local processes and the runner's PATH has no aws; install the AWS CLI to run these cases",
+        },
+    podSdkProbe: { available: true, reason: "pods run as local processes with the runner's Node.js" },
+    agentHostCheck: {
+      available: false,
+      reason: "the simulator's agent listens on loopback, not 169.254.170.23 (sim/README.md)",
+    },
+  };
+}
+
+export function embeddedTargetInfo(
+  sim: SimHandle,
+  settings: RunSettings,
+  runId: string,
+  awsCliPath: string | undefined,
+): TargetInfo {
+  const endpoints = Object.fromEntries(
+    AWS_SERVICES.map((service) => [service, sim.awsEndpointUrl]),
+  ) as Record<AwsService, string>;
+  return {
+    name: 'embedded',
+    region: sim.region,
+    accountId: sim.accountId,
+    cluster: { ...sim.cluster },
+    endpoints,
+    credentials: { ...sim.adminCredentials },
+    kubeconfigPath: sim.kubeconfigPath,
+    pod: {
+      image: settings.podImage ?? EMBEDDED_POD_IMAGE,
+      command: [...EMBEDDED_POD_COMMAND],
+      imagePullPolicy: 'IfNotPresent',
+      env: {},
+    },
+    capabilities: embeddedCapabilities(awsCliPath),
+    runId,
+    reportDir: settings.reportDir,
+    keep: settings.keep,
+    waitTimeoutMs: EMBEDDED_WAIT_TIMEOUT_MS,
+  };
+}
+
+export async function createEmbeddedTarget(
+  settings: RunSettings,
+  runId: string,
+  startSim?: StartSim,
+): Promise<Target> {
+  const start = startSim ?? (await loadStartSim());
+  const options: SimOptions = {
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.cluster ? { clusterName: settings.cluster } : {}),
+  };
+  const [sim, awsCliPath] = await Promise.all([start(options), findExecutable('aws', process.env.PATH)]);
+  return {
+    info: embeddedTargetInfo(sim, settings, runId, awsCliPath),
+    close: () => sim.close(),
+  };
+}
