@@ -1,6 +1,6 @@
 // Per-case notes for the reports ("client: aws-cli v1.45", "observed: cached credentials kept working").
-// They travel as vitest annotations of one type, which the runner's reporter renders in summary.md and
-// as <system-out> in junit.xml.
+// They travel as vitest annotations, which the runner renders in summary.md and as <system-out> in
+// junit.xml (every annotation is rendered; this helper gives them one recognisable type).
 
 import type { TestContext } from 'vitest';
 

@@ -5,7 +5,6 @@ import { relative, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { SerializedError, TestCase, TestModule } from 'vitest/node';
 import type { LedgerRecord } from '../helpers/ledger.ts';
-import { REPORT_NOTE_TYPE } from '../helpers/report-note.ts';
 import type { TargetName } from '../targets/target.ts';
 import type { TeardownResult } from './teardown.ts';
 
@@ -96,10 +95,8 @@ function summarizeCase(
 ): CaseReport {
   const interrupted = `interrupted by ${interruptedBy} before it finished`;
   const result = test.result();
-  const notes = test
-    .annotations()
-    .filter((annotation) => annotation.type === REPORT_NOTE_TYPE)
-    .map((annotation) => clean(annotation.message));
+  // Every annotation is a note for the reader: noteForReport() writes them, and so may ctx.annotate().
+  const notes = test.annotations().map((annotation) => clean(annotation.message));
   const base = { name: clean(caseName(test)), durationMs: test.diagnostic()?.duration ?? 0, notes };
   switch (result.state) {
     case 'passed':

@@ -148,7 +148,7 @@ describe('conformance runner', () => {
       'greetings › is skipped in the source',
     ]);
     const [hello, , capability, inSource] = greetings!.testcase;
-    expect(hello!['system-out']).toBe('client: fixture-cli v1.0');
+    expect(hello!['system-out']).toBe('client: fixture-cli v1.0\nobserved: hello stayed hello');
     expect(Number(hello!.time)).toBeGreaterThanOrEqual(0);
     expect(capability!.skipped).toEqual({ message: 'needs podAwsCli: the fixture target has no aws' });
     expect(inSource!.skipped).toEqual({ message: 'skipped in the suite (it.skip or skipIf)' });
@@ -166,7 +166,7 @@ describe('conformance runner', () => {
     expect(summary).toContain('| Region | eu-west-1 |');
     expect(summary).toContain(`| Run id | ${factory.runId} |`);
     expect(summary).toMatch(
-      /\| basics\/greetings \| greetings › says hello \| passed \| \d+ ms \| client: fixture-cli v1\.0 \|/,
+      /\| basics\/greetings \| greetings › says hello \| passed \| \d+ ms \| client: fixture-cli v1\.0; observed: hello stayed hello \|/,
     );
     expect(summary).toMatch(
       /\| basics\/greetings \| greetings › skips when a capability is missing \| skipped \| \d+ ms \| needs podAwsCli: the fixture target has no aws \|/,

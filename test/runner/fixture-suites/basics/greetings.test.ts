@@ -8,6 +8,7 @@ afterAll(() => recordOrder('end', 'basics/greetings'));
 describe('greetings', () => {
   it('says hello', async (ctx) => {
     await noteForReport(ctx, 'client: fixture-cli v1.0');
+    await ctx.annotate('observed: hello stayed hello', 'observation');
     expect('hello').toHaveLength(5);
   });
 
