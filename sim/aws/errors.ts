@@ -163,7 +163,7 @@ export function authError(protocol: AwsProtocol, failure: AuthFailure, detail = 
         400,
       );
     case 'unsupported':
-      if (protocol === 'rest-xml') return new AwsError('InvalidArgument', detail, 400);
+      if (protocol === 'rest-xml') return new AwsError('InvalidRequest', detail, 400);
       return new AwsError(
         protocol === 'query' ? 'IncompleteSignature' : 'IncompleteSignatureException',
         detail,

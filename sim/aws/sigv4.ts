@@ -34,6 +34,8 @@ export type AuthParseResult =
 
 const SHA256 = Hash.bind(null, 'sha256');
 const ALGORITHM = 'AWS4-HMAC-SHA256';
+const SIGV2_UNSUPPORTED =
+  'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.';
 
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -67,7 +69,9 @@ export function parseSigV4(headers: IncomingHttpHeaders, query: QueryPairs): Aut
       return {
         kind: 'error',
         failure: 'unsupported',
-        detail: 'Unsupported Authorization Type: only AWS4-HMAC-SHA256 signatures are accepted.',
+        // "AWS AKID:signature" is SigV2, which only S3 ever accepted.
+        service: authorization.startsWith('AWS ') ? 's3' : undefined,
+        detail: SIGV2_UNSUPPORTED,
       };
     }
     const fields = new Map<string, string>();
@@ -114,7 +118,11 @@ export function parseSigV4(headers: IncomingHttpHeaders, query: QueryPairs): Aut
     };
   }
   const algorithm = queryMap.get('X-Amz-Algorithm');
-  if (algorithm === undefined) return { kind: 'none' };
+  if (algorithm === undefined) {
+    if (queryMap.has('AWSAccessKeyId') && queryMap.has('Signature'))
+      return { kind: 'error', failure: 'unsupported', service: 's3', detail: SIGV2_UNSUPPORTED };
+    return { kind: 'none' };
+  }
   const credential = queryMap.get('X-Amz-Credential');
   const scope = credential ? parseCredential(credential) : undefined;
   const service = typeof scope === 'object' ? scope.service : undefined;
