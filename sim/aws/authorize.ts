@@ -130,7 +130,7 @@ export class Authorizer {
         break;
       }
       case 'assumed-role': {
-        const role = caller.roleName ? iam.findRole(caller.roleName) : undefined;
+        const role = this.sessionRole(caller);
         Object.assign(context, {
           'aws:PrincipalArn': role?.arn ?? caller.roleArn ?? caller.arn,
           'aws:PrincipalAccount': caller.accountId,
@@ -163,11 +163,22 @@ export class Authorizer {
       const user = iam.findUser(caller.arn.slice(caller.arn.lastIndexOf('/') + 1));
       return user && user.arn === caller.arn ? iam.userIdentityPolicies(user) : [];
     }
-    if (caller.kind === 'assumed-role' && caller.roleName) {
-      const role = iam.findRole(caller.roleName);
-      return role && role.arn === caller.roleArn ? iam.roleIdentityPolicies(role) : [];
+    if (caller.kind === 'assumed-role') {
+      const role = this.sessionRole(caller);
+      return role ? iam.roleIdentityPolicies(role) : [];
     }
     return [];
+  }
+
+  /**
+   * The role behind a session, if it still exists. A role deleted and created again under the same name
+   * has a new role id: sessions of the old one get nothing from it, as in AWS.
+   */
+  private sessionRole(caller: CallerIdentity): IamRole | undefined {
+    const role = caller.roleName ? this.options.iam.findRole(caller.roleName) : undefined;
+    return role && role.arn === caller.roleArn && caller.userId.startsWith(`${role.roleId}:`)
+      ? role
+      : undefined;
   }
 
   sessionPolicies(caller: CallerIdentity): PolicyDocument[] | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, DeleteRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +209,29 @@ describe('STS AssumeRole', () => {
         new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'bad', Policy: '{"Statement": "nope"' }),
       ),
     ).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
+  });
+  it('gives a session nothing from a role recreated under the same name', async () => {
+    const allowAll = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+    });
+    const first = await createRole('recreated', trustAccount(sim.accountId));
+    const session = credentialsOf(
+      await sts.send(new AssumeRoleCommand({ RoleArn: first.Arn, RoleSessionName: 'old' })),
+    );
+    await iam.send(new DeleteRoleCommand({ RoleName: 'recreated' }));
+    await createRole('recreated', trustAccount(sim.accountId));
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: 'recreated', PolicyName: 'all', PolicyDocument: allowAll }),
+    );
+    const s3 = new S3Client({ ...clientConfig(sim, session), forcePathStyle: true });
+    try {
+      await expect(
+        s3.send(new CreateBucketCommand({ Bucket: 'recreated-role-bucket' })),
+      ).rejects.toMatchObject({ name: 'AccessDenied' });
+    } finally {
+      s3.destroy();
+    }
   });
 });
 
