@@ -59,7 +59,13 @@ export function parseApiPath(
   const parts = pathname
     .split('/')
     .filter((part) => part !== '')
-    .map((part) => decodeURIComponent(part));
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        throw badRequest(`malformed URL path segment "${part}"`);
+      }
+    });
   let group: string;
   let version: string;
   let rest: string[];
@@ -233,7 +239,12 @@ export class ApiServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    } catch {
+      throw badRequest(`malformed request URL`);
+    }
     const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const user = await this.#authenticate(req);
     if (PUBLIC_PATHS.has(pathname)) {
