@@ -14,3 +14,8 @@ export class ConfigurationError extends Error {
 export function isUserFacingError(error: unknown): error is UsageError | ConfigurationError {
   return error instanceof UsageError || error instanceof ConfigurationError;
 }
+
+/** The target could not be started (not a usage problem): exit code 1, the cause on one line. */
+export class TargetStartError extends Error {
+  override readonly name = 'TargetStartError';
+}

@@ -11,7 +11,7 @@ import { newRunId } from '../helpers/run-id.ts';
 import type { TargetFactory } from '../targets/index.ts';
 import type { Target, TargetName } from '../targets/target.ts';
 import { helpText, parseCommandLine } from './cli.ts';
-import { ConfigurationError, isUserFacingError } from './errors.ts';
+import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
 import { renderJunit } from './junit.ts';
 import { type OutputStream, redactingStream } from './redacting-stream.ts';
@@ -71,7 +71,14 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       warn(`${PREFIX} ${error.message}`);
       return EXIT_USAGE;
     }
-    warn(`${PREFIX} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // A target that would not start is explained by its message; anything else is a bug: show the stack.
+    const text =
+      error instanceof TargetStartError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    warn(`${PREFIX} ${text}`);
     return EXIT_FAILED;
   }
 }
@@ -168,7 +175,7 @@ async function startTarget(settings: RunSettings, runId: string, deps: RunnerDep
   } catch (error) {
     if (error instanceof ConfigurationError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`could not start the ${settings.target} target: ${message}`, { cause: error });
+    throw new TargetStartError(`could not start the ${settings.target} target: ${message}`, { cause: error });
   }
 }
 

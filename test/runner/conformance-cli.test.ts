@@ -281,6 +281,17 @@ describe('conformance runner', () => {
     );
   });
 
+  it('exits 1 with one line when the target does not start, creating no report dir', async () => {
+    const { exitCode, stderr } = await runRunner(['--suite', 'basics'], {
+      FIXTURE_TARGET_FAILS: 'port 6443 is taken',
+    });
+    expect(exitCode).toBe(1);
+    expect(stderr.trimEnd()).toBe(
+      'pod-identity-conformance: could not start the embedded target: port 6443 is taken',
+    );
+    expect(existsSync(reports)).toBe(false);
+  });
+
   describe('bad input: one line on stderr, exit 2, nothing started or created', () => {
     it.each<{ args: string[]; env?: Record<string, string>; config?: object; says: string }>([
       { args: ['--target', 'ekz'], says: 'unknown target "ekz"; choose one of: embedded, localstack, eks' },

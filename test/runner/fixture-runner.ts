@@ -5,6 +5,7 @@
 //   FIXTURE_SECRET           the fake target's secret access key (default: a fixed fake)
 //   FIXTURE_FACTORY_LOG      file the fake target factory writes the settings it received to
 //   FIXTURE_TEARDOWN_LOG     file the teardown appends the records it was given to (JSON lines)
+//   FIXTURE_TARGET_FAILS     when set, the fake target fails to start with this message
 
 import { appendFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ const fakeTarget: TargetFactory = async (settings, runId) => {
   if (process.env.FIXTURE_FACTORY_LOG) {
     await writeFile(process.env.FIXTURE_FACTORY_LOG, JSON.stringify({ settings, runId }));
   }
+  if (process.env.FIXTURE_TARGET_FAILS) throw new Error(process.env.FIXTURE_TARGET_FAILS);
   return {
     info: {
       name: 'embedded',
