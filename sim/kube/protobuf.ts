@@ -36,7 +36,20 @@ const OBJECT_REFERENCE: MessageSpec = {
   7: { name: 'fieldPath', type: 'string' },
 };
 
+const DELETE_OPTIONS: MessageSpec = {
+  1: { name: 'gracePeriodSeconds', type: 'int64' },
+  2: {
+    name: 'preconditions',
+    type: { 1: { name: 'uid', type: 'string' }, 2: { name: 'resourceVersion', type: 'string' } },
+  },
+  3: { name: 'orphanDependents', type: 'bool' },
+  4: { name: 'propagationPolicy', type: 'string' },
+  5: { name: 'dryRun', type: 'string', repeated: true },
+};
+
 const KINDS: Record<string, MessageSpec> = {
+  'v1/DeleteOptions': DELETE_OPTIONS,
+  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': {
     1: { name: 'metadata', type: OBJECT_META },
     2: { name: 'spec', type: { 1: { name: 'finalizers', type: 'string', repeated: true } } },

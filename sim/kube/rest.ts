@@ -115,6 +115,7 @@ export class RestResource {
     ) {
       throw resourceNotFound();
     }
+    if (!this.info.namespaced && req.namespace !== undefined) throw resourceNotFound();
     if (req.subresource !== undefined) {
       if (req.name === undefined) throw resourceNotFound();
       return this.handleSubresource(req);

@@ -44,10 +44,6 @@ export class NamespacesResource extends RestResource {
     };
   }
 
-  override subresourceInfo() {
-    return [{ name: 'namespaces/status', kind: 'Namespace', verbs: ['get', 'patch', 'update'] }];
-  }
-
   protected override validateName(name: string): FieldError[] {
     return validateDns1123Label('metadata.name', name);
   }
