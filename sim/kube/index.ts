@@ -43,7 +43,7 @@ export interface KubeSimOptions {
   tokenRefreshFraction?: number;
   /** Cap on terminationGracePeriodSeconds when stopping pods (default 2 s). */
   maxGracePeriodSeconds?: number;
-  /** Name of the single node pods run on (default `ip-10-0-0-1.<region-less>.compute.internal` style: `sim-node-1`). */
+  /** Name of the single node every pod is scheduled on (default `sim-node-1`). */
   nodeName?: string;
 }
 

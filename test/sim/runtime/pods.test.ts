@@ -2,11 +2,18 @@
 // phases following the processes, logs.
 
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedKubeSim, startKubeSim } from '../../../sim/kube/index.ts';
-import { clients, decodeJwtPayload, eventually, execInPod, waitForPhase } from '../kube/helpers.ts';
+import {
+  clients,
+  commandExists,
+  decodeJwtPayload,
+  eventually,
+  execInPod,
+  waitForPhase,
+} from '../kube/helpers.ts';
 
 const RUNNER_SECRETS = {
   AWS_ACCESS_KEY_ID: 'AKIARUNNERSHOULDNOTLEAK',
@@ -32,7 +39,7 @@ beforeAll(async () => {
     saved[name] = process.env[name];
     process.env[name] = value;
   }
-  sim = await startKubeSim({ clusterName: 'runtime' });
+  sim = await startKubeSim({ clusterName: 'runtime', podPath: ['/opt/pod-tools/bin'] });
   ({ kc, core } = clients(sim));
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await core.createNamespacedConfigMap({
@@ -112,7 +119,10 @@ describe('pod processes', () => {
     expect(env.HOSTNAME).toBe('main');
     expect(env.LANG).toBe('C.UTF-8');
     expect(env.HOME.startsWith(join(sim.stateDir, 'pods'))).toBe(true);
-    expect(env.PATH.split(':')).toContain('/usr/bin');
+    const path = env.PATH.split(':');
+    expect(path[0]).toBe('/opt/pod-tools/bin');
+    expect(path).toContain('/usr/bin');
+    expect(path).toContain(dirname(process.execPath));
     expect(env.MESSAGE).toBe('hello from main');
   });
 
@@ -124,6 +134,12 @@ describe('pod processes', () => {
     ]);
     expect(status.status).toBe('Success');
     expect(stdout).toBe(process.version);
+  });
+
+  it.skipIf(!commandExists('aws'))('can run the AWS CLI without the runner HOME (needs aws)', async () => {
+    const { stdout, stderr, status } = await execInPod(kc, ns, 'main', 'app', ['aws', '--version']);
+    expect(status.status).toBe('Success');
+    expect(stdout + stderr).toMatch(/aws-cli\//);
   });
 
   it('writes projected tokens without a trailing newline, bound to the pod', async () => {
