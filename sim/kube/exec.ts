@@ -113,6 +113,13 @@ export class ExecServer {
       if (phase === 'Succeeded' || phase === 'Failed') {
         throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
       }
+      const statuses = [
+        ...(pod.status?.containerStatuses ?? []),
+        ...(pod.status?.initContainerStatuses ?? []),
+      ];
+      if (!statuses.find((status) => status.name === container)?.state?.running) {
+        throw badRequest(`container not found ("${container}")`);
+      }
       command = query.getAll('command');
       if (command.length === 0) throw badRequest('you must specify at least 1 command');
       if (!flag(query, 'stdin') && !flag(query, 'stdout') && !flag(query, 'stderr')) {

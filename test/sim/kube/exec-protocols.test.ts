@@ -114,3 +114,38 @@ describe('exec websocket protocols', () => {
     ).rejects.toThrow('upgrade refused with 401');
   });
 });
+
+describe('exec into containers that are not running', () => {
+  it('refuses before upgrading, naming the container', async () => {
+    const { core } = clients(sim);
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'finished' },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['true'] }] },
+      },
+    });
+    await waitForPhase(core, 'default', 'finished', ['Succeeded']);
+    const query = 'command=true&stdout=true&container=c';
+    const refusal = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(
+        `${sim.apiServerUrl.replace('https', 'wss')}/api/v1/namespaces/default/pods/finished/exec?${query}`,
+        ['v5.channel.k8s.io'],
+        { ca: sim.caCertPem, headers: { Authorization: `Bearer ${adminToken(sim)}` } },
+      );
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => reject(new Error('upgraded')));
+    });
+    expect(refusal.status).toBe(400);
+    expect(JSON.parse(refusal.body)).toMatchObject({
+      reason: 'BadRequest',
+      message: 'cannot exec into a container in a completed pod; current phase is Succeeded',
+    });
+  });
+});
