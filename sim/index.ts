@@ -1,12 +1,23 @@
 // startSim: the whole embedded simulator in one call. It starts the Kubernetes API server with its pod
-// runtime, the AWS endpoint (IAM, STS, S3), and plugs EKS into both: the EKS and EKS Auth services on
-// the AWS endpoint, the pod identity admission hook and the agent's DaemonSet on the API server, the
-// agent itself (signing as the node role), and the spawn-time mapping that points pods at the agent and
-// at the simulator's AWS endpoint. Everything listens on 127.0.0.1 ephemeral ports.
+// runtime and an AWS endpoint, and plugs EKS into both: the EKS and EKS Auth services on the AWS
+// endpoint, the pod identity admission hook and the agent's DaemonSet on the API server, the agent
+// itself, and the spawn-time mapping that points pods at the agent and at the AWS endpoint. Everything
+// listens on 127.0.0.1 ephemeral ports.
+//
+// Two ways to get AWS:
+// - embedded (default): the simulator's AWS endpoint serves IAM, STS, S3, EKS and EKS Auth; EKS Auth
+//   assumes roles as the pods.eks.amazonaws.com service principal; the agent signs as the node role.
+// - externalAws (LocalStack or compatible): IAM, STS and S3 are the external endpoint's. The simulator
+//   serves only EKS and EKS Auth, on an endpoint of its own that accepts the external credentials as the
+//   admin; EKS looks roles up through the external IAM API, EKS Auth assumes them through the external
+//   STS with those credentials, the agent signs with them, and pods get AWS_ENDPOINT_URL = the external
+//   endpoint with AWS_ENDPOINT_URL_EKS / _EKS_AUTH = the simulator's.
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createNodeCredentials, NODE_ROLE_NAME, NODE_ROLE_PATH } from './agent/node-credentials.ts';
 import { type PodIdentityAgent, startPodIdentityAgent } from './agent/server.ts';
 import { createAgentSpawnEnvHook } from './agent/spawn-env.ts';
@@ -16,22 +27,33 @@ import { podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
 import { createEksApiHandler } from './eks/api.ts';
 import { createEksAuthHandler } from './eks/auth.ts';
 import { EksControlPlane } from './eks/control-plane.ts';
+import { startExternalModeEndpoint } from './eks/external-endpoint.ts';
 import { deriveRandom } from './eks/random.ts';
-import { POD_IDENTITY_SERVICE_PRINCIPAL } from './eks/roles.ts';
+import { POD_IDENTITY_SERVICE_PRINCIPAL, roleDirectoryFromIamApi } from './eks/roles.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
-import type { SimHandle, SimOptions } from './types.ts';
+import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
 
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** What one AWS mode provides to the rest of the composition. */
+interface AwsSide {
+  /** Where clients send EKS and EKS Auth (and, embedded, IAM, STS, S3) requests. */
+  endpointUrl: string;
+  adminCredentials: { accessKeyId: string; secretAccessKey: string };
+  accountId: string;
+  /** AWS_ENDPOINT_URL for pods, and per-service overrides. */
+  podEndpointUrl: string;
+  podServiceEndpointUrls?: Record<string, string>;
+  startAgent(clusterName: string): Promise<PodIdentityAgent>;
+}
+
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
-  if (options.externalAws) {
-    throw new Error(
-      'startSim: externalAws (LocalStack) mode is not available yet: the AWS simulator cannot yet accept external credentials as its admin principal. Use the embedded AWS endpoint (omit externalAws).',
-    );
-  }
-  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   const region = options.region ?? DEFAULT_REGION;
   const clusterName = options.clusterName ?? DEFAULT_CLUSTER_NAME;
   if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName)) {
@@ -44,62 +66,45 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'pic-sim-')));
   await mkdir(stateDir, { recursive: true });
 
-  let aws: AwsSim | undefined;
+  // Stopped in this order: pods first, then the agent they call, then the endpoints the agent calls.
   let kube: StartedKubeSim | undefined;
   let agent: PodIdentityAgent | undefined;
+  const endpoints: Closable[] = [];
   const closeStarted = async () => {
     const errors: unknown[] = [];
-    // Pods first, then the agent they call, then the AWS endpoint the agent calls.
-    for (const part of [kube, agent, aws]) {
+    for (const part of [kube, agent, ...endpoints]) {
       try {
         await part?.close();
       } catch (error) {
         errors.push(error);
       }
     }
-    kube = agent = aws = undefined;
+    kube = agent = undefined;
+    endpoints.length = 0;
     if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     if (errors.length > 0) throw new AggregateError(errors, 'startSim: stopping the simulator failed');
   };
 
   try {
-    const startingAws = startAwsSim({
-      accountId,
-      region,
-      faults: {
-        seed: faults.seed,
-        iamPropagationDelayMs: faults.iamPropagationDelayMs,
-        throttleRate: faults.throttleRate,
-        serverErrorRate: faults.serverErrorRate,
-      },
-    }).then((sim) => (aws = sim));
-    const startingKube = startKubeSim({ clusterName, stateDir }).then((sim) => (kube = sim));
-    // Wait for both, so a failure of one still leaves the other to be closed.
-    const [awsResult, kubeResult] = await Promise.allSettled([startingAws, startingKube]);
-    if (awsResult.status === 'rejected') throw awsResult.reason;
-    if (kubeResult.status === 'rejected') throw kubeResult.reason;
-    const awsSim = awsResult.value;
-    const kubeSim = kubeResult.value;
-
-    const controlPlane = new EksControlPlane({
-      region,
-      accountId,
-      associationPropagationDelayMs: faults.associationPropagationDelayMs,
-    });
-    const cluster = controlPlane.addCluster(clusterName, kubeSim);
-    awsSim.registerService('eks', createEksApiHandler({ controlPlane }), { protocol: 'rest-json' });
-    awsSim.registerService(
-      'eks-auth',
-      createEksAuthHandler({
-        controlPlane,
-        stsEndpoint: awsSim.url,
+    const controlPlaneFor = (accountId: string) =>
+      new EksControlPlane({
         region,
-        credentials: awsSim.createServicePrincipalCredentials(POD_IDENTITY_SERVICE_PRINCIPAL),
-      }),
-      { protocol: 'rest-json' },
-    );
+        accountId,
+        associationPropagationDelayMs: faults.associationPropagationDelayMs,
+      });
+    const startingKube = startKubeSim({ clusterName, stateDir }).then((sim) => (kube = sim));
+    const startingAws = options.externalAws
+      ? startExternalAws(options.externalAws, options.accountId, region, controlPlaneFor, endpoints, faults)
+      : startEmbeddedAws(options.accountId ?? DEFAULT_ACCOUNT_ID, region, controlPlaneFor, endpoints, faults);
+    // Wait for both, so that when one fails the other is still known and closed.
+    const [kubeResult, awsResult] = await Promise.allSettled([startingKube, startingAws]);
+    if (kubeResult.status === 'rejected') throw kubeResult.reason;
+    if (awsResult.status === 'rejected') throw awsResult.reason;
+    const kubeSim = kubeResult.value;
+    const { aws, controlPlane } = awsResult.value;
 
-    const agentServer = await startAgent(awsSim, clusterName, region, faults.seed, faults.agentErrorRate);
+    const cluster = controlPlane.addCluster(clusterName, kubeSim);
+    const agentServer = await aws.startAgent(clusterName);
     agent = agentServer;
 
     kubeSim.addPodAdmissionHook(
@@ -113,7 +118,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       }),
     );
     kubeSim.addSpawnEnvHook(
-      createAgentSpawnEnvHook({ agentUrl: agentServer.url, awsEndpointUrl: awsSim.url }),
+      createAgentSpawnEnvHook({
+        agentUrl: agentServer.url,
+        awsEndpointUrl: aws.podEndpointUrl,
+        serviceEndpointUrls: aws.podServiceEndpointUrls,
+      }),
     );
     kubeSim.publishDaemonSet(
       podIdentityAgentDaemonSet({ clusterName, region, createdAt: cluster.createdAt }),
@@ -126,9 +135,9 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     return {
       kubeconfigPath,
       kubeconfigYaml: kubeSim.kubeconfigYaml,
-      awsEndpointUrl: awsSim.url,
-      adminCredentials: awsSim.adminCredentials,
-      accountId,
+      awsEndpointUrl: aws.endpointUrl,
+      adminCredentials: aws.adminCredentials,
+      accountId: aws.accountId,
       region,
       cluster: { name: clusterName, arn: cluster.arn },
       close: () => {
@@ -142,13 +151,55 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   }
 }
 
+/** The simulator's own AWS endpoint, with EKS and EKS Auth registered on it. */
+async function startEmbeddedAws(
+  accountId: string,
+  region: string,
+  controlPlaneFor: (accountId: string) => EksControlPlane,
+  endpoints: Closable[],
+  faults: SimFaults,
+): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
+  const awsSim = await startAwsSim({
+    accountId,
+    region,
+    faults: {
+      seed: faults.seed,
+      iamPropagationDelayMs: faults.iamPropagationDelayMs,
+      throttleRate: faults.throttleRate,
+      serverErrorRate: faults.serverErrorRate,
+    },
+  });
+  endpoints.push(awsSim);
+  const controlPlane = controlPlaneFor(accountId);
+  awsSim.registerService('eks', createEksApiHandler({ controlPlane }), { protocol: 'rest-json' });
+  awsSim.registerService(
+    'eks-auth',
+    createEksAuthHandler({
+      controlPlane,
+      stsEndpoint: awsSim.url,
+      region,
+      credentials: awsSim.createServicePrincipalCredentials(POD_IDENTITY_SERVICE_PRINCIPAL),
+    }),
+    { protocol: 'rest-json' },
+  );
+  return {
+    controlPlane,
+    aws: {
+      endpointUrl: awsSim.url,
+      adminCredentials: awsSim.adminCredentials,
+      accountId,
+      podEndpointUrl: awsSim.url,
+      startAgent: (clusterName) => startAgentAsNode(awsSim, clusterName, region, faults),
+    },
+  };
+}
+
 /** The agent signs as the node: a role with eks-auth:AssumeRoleForPodIdentity, as AmazonEKSWorkerNodePolicy grants. */
-async function startAgent(
+async function startAgentAsNode(
   aws: AwsSim,
   clusterName: string,
   region: string,
-  seed: number | undefined,
-  errorRate: number | undefined,
+  faults: SimFaults,
 ): Promise<PodIdentityAgent> {
   const nodeRole = aws.iam.createRole({
     roleName: NODE_ROLE_NAME,
@@ -172,7 +223,75 @@ async function startAgent(
         aws.createRoleSessionCredentials(nodeRole.arn, { sessionName }),
       ),
     },
-    errorRate,
-    random: deriveRandom(seed, 'agent-errors'),
+    errorRate: faults.agentErrorRate,
+    random: deriveRandom(faults.seed, 'agent-errors'),
   });
+}
+
+/** IAM, STS and S3 from an external endpoint; EKS and EKS Auth on an endpoint of the simulator's own. */
+async function startExternalAws(
+  external: NonNullable<SimOptions['externalAws']>,
+  accountIdOption: string | undefined,
+  region: string,
+  controlPlaneFor: (accountId: string) => EksControlPlane,
+  endpoints: Closable[],
+  faults: SimFaults,
+): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
+  const clientConfig = {
+    endpoint: external.endpoint,
+    region,
+    credentials: external.credentials,
+    maxAttempts: 2,
+  };
+  let accountId = accountIdOption;
+  if (!accountId) {
+    const sts = new STSClient(clientConfig);
+    try {
+      accountId = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    } catch (error) {
+      throw new Error(
+        `startSim: could not reach the external AWS endpoint ${external.endpoint} (sts:GetCallerIdentity failed: ${error instanceof Error ? error.message : String(error)}); check that it is running and that the credentials are accepted, or pass accountId`,
+      );
+    } finally {
+      sts.destroy();
+    }
+    if (!accountId)
+      throw new Error(`startSim: the external AWS endpoint ${external.endpoint} reported no account id`);
+  }
+  const controlPlane = controlPlaneFor(accountId);
+  const iam = new IAMClient(clientConfig);
+  const roles = roleDirectoryFromIamApi(iam);
+  const endpoint = await startExternalModeEndpoint({
+    credentials: external.credentials,
+    accountId,
+    region,
+    services: {
+      eks: createEksApiHandler({ controlPlane, roleDirectory: () => roles }),
+      'eks-auth': createEksAuthHandler({
+        controlPlane,
+        stsEndpoint: external.endpoint,
+        region,
+        credentials: external.credentials,
+      }),
+    },
+  });
+  endpoints.push(endpoint, { close: async () => iam.destroy() });
+  return {
+    controlPlane,
+    aws: {
+      endpointUrl: endpoint.url,
+      adminCredentials: external.credentials,
+      accountId,
+      podEndpointUrl: external.endpoint,
+      podServiceEndpointUrls: { eks: endpoint.url, 'eks-auth': endpoint.url },
+      startAgent: (clusterName) =>
+        startPodIdentityAgent({
+          clusterName,
+          // There is no node role to sign as: the external credentials are the only ones accepted.
+          eksAuth: { endpoint: endpoint.url, region, credentials: external.credentials },
+          errorRate: faults.agentErrorRate,
+          random: deriveRandom(faults.seed, 'agent-errors'),
+        }),
+    },
+  };
 }
