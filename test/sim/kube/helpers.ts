@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, type V1Pod, type V1Status } from '@kubernetes/client-node';
@@ -140,9 +139,12 @@ export async function execInPod(
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), status };
 }
 
-/** A kubeconfig file and an isolated HOME (kubectl's discovery cache) for kubectl runs. */
+/**
+ * A kubeconfig file and an isolated HOME (kubectl's discovery cache) for kubectl runs, in a directory
+ * placed in the simulator's state dir so that closing the simulator removes it.
+ */
 export function kubectlEnvironment(sim: StartedKubeSim): Record<string, string> {
-  const dir = mkdtempSync(join(tmpdir(), 'pic-kubectl-'));
+  const dir = mkdtempSync(join(sim.stateDir, 'kubectl-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, sim.kubeconfigYaml);
   return { KUBECONFIG: kubeconfig, HOME: dir, PATH: process.env.PATH ?? '/usr/bin:/bin' };

@@ -74,16 +74,19 @@ describe('simulator lifecycle', () => {
   it('close() stops every pod process and frees the port', async () => {
     const sim = await startKubeSim({ clusterName: 'close' });
     const port = Number(new URL(sim.apiServerUrl).port);
-    const { core } = clients(sim);
-    await core.createNamespacedPod({ namespace: 'default', body: familyPod('one') });
-    await core.createNamespacedPod({ namespace: 'default', body: familyPod('two') });
-    await waitForPhase(core, 'default', 'one', ['Running']);
-    await waitForPhase(core, 'default', 'two', ['Running']);
-    const pids = [...(await pidsOf(core, 'one')), ...(await pidsOf(core, 'two'))];
-    expect(pids).toHaveLength(4);
-    expect(pids.every(running)).toBe(true);
-
-    await sim.close();
+    let pids: number[];
+    try {
+      const { core } = clients(sim);
+      await core.createNamespacedPod({ namespace: 'default', body: familyPod('one') });
+      await core.createNamespacedPod({ namespace: 'default', body: familyPod('two') });
+      await waitForPhase(core, 'default', 'one', ['Running']);
+      await waitForPhase(core, 'default', 'two', ['Running']);
+      pids = [...(await pidsOf(core, 'one')), ...(await pidsOf(core, 'two'))];
+      expect(pids).toHaveLength(4);
+      expect(pids.every(running)).toBe(true);
+    } finally {
+      await sim.close();
+    }
 
     expect(pids.filter(running)).toEqual([]);
     expect(await refusesConnections(port)).toBe(true);
