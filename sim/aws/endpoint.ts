@@ -227,7 +227,14 @@ export class AwsEndpoint {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    const body = await this.readBody(req);
+    let body: Buffer | 'too-large';
+    try {
+      body = await this.readBody(req);
+    } catch {
+      // The client went away mid-body: nobody is left to answer.
+      res.destroy();
+      return;
+    }
     const started = performance.now();
     const authorizeBefore = this.options.authorizeElapsedMs();
     const { rawPath, rawQuery } = parseRawUrl(req.url ?? '/');

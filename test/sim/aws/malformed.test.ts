@@ -185,6 +185,25 @@ describe('robustness', () => {
     await stillServing();
   });
 
+  it('shrugs off a client that disconnects in the middle of a body', async () => {
+    const before = internalErrors.length;
+    await new Promise<void>((resolve, reject) => {
+      const { port } = new URL(sim.url);
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          'PUT /malformed/partial HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nonly a little',
+          () => {
+            socket.destroy();
+            resolve();
+          },
+        );
+      });
+      socket.on('error', reject);
+    });
+    await stillServing();
+    expect(internalErrors.length).toBe(before);
+  });
+
   it("turns a crashing handler into a 500 in the service's shape without stopping", async () => {
     const response = await signedRequest(sim, {
       service: 'broken',
