@@ -127,7 +127,10 @@ async function runSelected(
     };
     if (!interrupts.signal) {
       const { runSuites } = await import('./vitest-session.ts');
-      outcome = await runSuites(selection, output, { info, abortSignal: interrupts.abortSignal });
+      // Whatever happens to the run, the ledger's leftovers are still torn down below.
+      outcome = await runSuites(selection, output, { info, abortSignal: interrupts.abortSignal }).catch(
+        (error: unknown): SuiteRunOutcome => ({ ...outcome, unhandledErrors: [error] }),
+      );
       if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
       if (outcome.abandoned)
         warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);

@@ -144,8 +144,9 @@ export async function runSuites(
     // Cancelling stops the running cases; close() (in finally) then stops the worker processes, so no
     // worker is still creating a resource while the teardown deletes.
     let graceTimer: NodeJS.Timeout | undefined;
+    let onAbort = () => {};
     const gaveUp = new Promise<'gave-up'>((resolve) => {
-      const onAbort = () => {
+      onAbort = () => {
         void vitest.cancelCurrentRun('interrupted' as CancelReason);
         graceTimer = setTimeout(() => resolve('gave-up'), CANCEL_GRACE_MS);
         graceTimer.unref();
@@ -160,6 +161,7 @@ export async function runSuites(
         return outcome({ noTestFiles: true });
       if (!options.abortSignal.aborted) throw error;
     } finally {
+      options.abortSignal.removeEventListener('abort', onAbort);
       clearTimeout(graceTimer);
     }
     return outcome({ abandoned });
