@@ -1,10 +1,8 @@
 // The default target: the in-repo simulator (sim/), started for the run on 127.0.0.1 ephemeral ports and
 // stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
 
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import type { RunSettings } from '../runner/settings.ts';
+import { awsCliDirectory } from '../sim/runtime/host-path.ts';
 import type { SimHandle, SimOptions } from '../sim/types.ts';
 import { AWS_SERVICES, type AwsService, type Capabilities, type Target, type TargetInfo } from './target.ts';
 
@@ -23,35 +21,16 @@ async function loadStartSim(): Promise<StartSim> {
   return module.startSim;
 }
 
-/** Absolute path of an executable named `name` on `searchPath`, if any. */
-export async function findExecutable(
-  name: string,
-  searchPath: string | undefined,
-): Promise<string | undefined> {
-  for (const dir of (searchPath ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    const executable = await access(candidate, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (executable) return candidate;
-  }
-  return undefined;
-}
-
-export function embeddedCapabilities(awsCliPath: string | undefined): Capabilities {
+/** `awsCliDir`: where the simulator's pods find the AWS CLI (sim/runtime/host-path.ts), if anywhere. */
+export function embeddedCapabilities(awsCliDir: string | undefined): Capabilities {
   return {
     iamEnforcement: { available: true, reason: 'the simulator evaluates IAM policies on every AWS call' },
     sessionTags: {
       available: true,
       reason: 'the simulator adds the pod identity session tags and evaluates aws:PrincipalTag conditions',
     },
-    podAwsCli: awsCliPath
-      ? {
-          available: true,
-          reason: `pods run as local processes and the runner's PATH has aws (${awsCliPath})`,
-        }
+    podAwsCli: awsCliDir
+      ? { available: true, reason: `pods run as local processes and use the runner's aws (in ${awsCliDir})` }
       : {
           available: false,
           reason:
@@ -69,7 +48,7 @@ export function embeddedTargetInfo(
   sim: SimHandle,
   settings: RunSettings,
   runId: string,
-  awsCliPath: string | undefined,
+  awsCliDir: string | undefined,
 ): TargetInfo {
   const endpoints = Object.fromEntries(
     AWS_SERVICES.map((service) => [service, sim.awsEndpointUrl]),
@@ -88,7 +67,7 @@ export function embeddedTargetInfo(
       imagePullPolicy: 'IfNotPresent',
       env: {},
     },
-    capabilities: embeddedCapabilities(awsCliPath),
+    capabilities: embeddedCapabilities(awsCliDir),
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,
@@ -106,9 +85,9 @@ export async function createEmbeddedTarget(
     ...(settings.region ? { region: settings.region } : {}),
     ...(settings.cluster ? { clusterName: settings.cluster } : {}),
   };
-  const [sim, awsCliPath] = await Promise.all([start(options), findExecutable('aws', process.env.PATH)]);
+  const [sim, awsCliDir] = await Promise.all([start(options), awsCliDirectory()]);
   return {
-    info: embeddedTargetInfo(sim, settings, runId, awsCliPath),
+    info: embeddedTargetInfo(sim, settings, runId, awsCliDir),
     close: () => sim.close(),
   };
 }

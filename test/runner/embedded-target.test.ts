@@ -1,15 +1,8 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunSettings } from '../../runner/settings.ts';
+import { awsCliDirectory } from '../../sim/runtime/host-path.ts';
 import type { SimHandle, SimOptions } from '../../sim/types.ts';
-import {
-  createEmbeddedTarget,
-  EMBEDDED_POD_IMAGE,
-  embeddedCapabilities,
-  findExecutable,
-} from '../../targets/embedded.ts';
+import { createEmbeddedTarget, EMBEDDED_POD_IMAGE, embeddedCapabilities } from '../../targets/embedded.ts';
 import { AWS_SERVICES, CAPABILITY_NAMES } from '../../targets/target.ts';
 
 const settings: RunSettings = {
@@ -70,6 +63,8 @@ describe('embedded target', () => {
     expect(Object.keys(info.endpoints).sort()).toEqual([...AWS_SERVICES].sort());
     for (const service of AWS_SERVICES) expect(info.endpoints[service]).toBe('http://127.0.0.1:45678');
     expect(Object.keys(info.capabilities).sort()).toEqual([...CAPABILITY_NAMES].sort());
+    // The AWS CLI is available to pods exactly when the simulator's pod runtime finds one.
+    expect(info.capabilities.podAwsCli.available).toBe((await awsCliDirectory()) !== undefined);
     // Plain data: it crosses into the vitest workers.
     expect(JSON.parse(JSON.stringify(info))).toEqual(info);
     await target.close();
@@ -92,11 +87,11 @@ describe('embedded target', () => {
   });
 
   it('declares what the simulator can and cannot do, with reasons', () => {
-    const withCli = embeddedCapabilities('/usr/bin/aws');
+    const withCli = embeddedCapabilities('/usr/bin');
     expect(withCli.iamEnforcement.available).toBe(true);
     expect(withCli.sessionTags.available).toBe(true);
     expect(withCli.podSdkProbe.available).toBe(true);
-    expect(withCli.podAwsCli).toEqual({ available: true, reason: expect.stringContaining('/usr/bin/aws') });
+    expect(withCli.podAwsCli).toEqual({ available: true, reason: expect.stringContaining('/usr/bin') });
     expect(withCli.agentHostCheck).toEqual({
       available: false,
       reason: "the simulator's agent listens on loopback, not 169.254.170.23 (sim/README.md)",
@@ -104,28 +99,5 @@ describe('embedded target', () => {
     const withoutCli = embeddedCapabilities(undefined);
     expect(withoutCli.podAwsCli.available).toBe(false);
     expect(withoutCli.podAwsCli.reason).toContain('no aws');
-  });
-});
-
-describe('findExecutable', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pic-path-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('finds an executable file on the search path and ignores files that are not executable', async () => {
-    const bin = join(dir, 'bin');
-    const other = join(dir, 'other');
-    await writeFile(join(dir, 'aws'), 'not executable');
-    await mkdir(bin);
-    await mkdir(other);
-    await writeFile(join(bin, 'aws'), '#!/bin/sh\n');
-    await chmod(join(bin, 'aws'), 0o755);
-    expect(await findExecutable('aws', [dir, other, bin].join(':'))).toBe(join(bin, 'aws'));
-    expect(await findExecutable('aws', [dir, other].join(':'))).toBeUndefined();
-    expect(await findExecutable('aws', undefined)).toBeUndefined();
   });
 });
