@@ -2,6 +2,7 @@
 // stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
 
 import type { RunSettings } from '../runner/settings.ts';
+import { startSim as startEmbeddedSim } from '../sim/index.ts';
 import { awsCliDirectory } from '../sim/runtime/host-path.ts';
 import type { SimHandle, SimOptions } from '../sim/types.ts';
 import { AWS_SERVICES, type AwsService, type Capabilities, type Target, type TargetInfo } from './target.ts';
@@ -13,13 +14,6 @@ export const EMBEDDED_POD_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
 /** Keeps the pod's process alive so the suites can exec into it; a plain command the sim can spawn. */
 export const EMBEDDED_POD_COMMAND = ['sleep', '86400'];
 export const EMBEDDED_WAIT_TIMEOUT_MS = 60_000;
-
-const SIM_MODULE = new URL('../sim/index.ts', import.meta.url);
-
-async function loadStartSim(): Promise<StartSim> {
-  const module = (await import(SIM_MODULE.href)) as { startSim: StartSim };
-  return module.startSim;
-}
 
 /** `awsCliDir`: where the simulator's pods find the AWS CLI (sim/runtime/host-path.ts), if anywhere. */
 export function embeddedCapabilities(awsCliDir: string | undefined): Capabilities {
@@ -78,14 +72,13 @@ export function embeddedTargetInfo(
 export async function createEmbeddedTarget(
   settings: RunSettings,
   runId: string,
-  startSim?: StartSim,
+  startSim: StartSim = startEmbeddedSim,
 ): Promise<Target> {
-  const start = startSim ?? (await loadStartSim());
   const options: SimOptions = {
     ...(settings.region ? { region: settings.region } : {}),
     ...(settings.cluster ? { clusterName: settings.cluster } : {}),
   };
-  const [sim, awsCliDir] = await Promise.all([start(options), awsCliDirectory()]);
+  const [sim, awsCliDir] = await Promise.all([startSim(options), awsCliDirectory()]);
   return {
     info: embeddedTargetInfo(sim, settings, runId, awsCliDir),
     close: () => sim.close(),
