@@ -34,6 +34,11 @@ function checkRegion(value: string): string | undefined {
   return `malformed region "${value}"; use an AWS region name such as us-east-1 or eu-west-2`;
 }
 
+function checkHttpUrl(value: string): string | undefined {
+  if (/^https?:\/\/[^/\s]+\/?$/.test(value)) return undefined;
+  return `malformed endpoint "${value}"; use a URL such as http://localhost:4566`;
+}
+
 function checkClusterName(value: string): string | undefined {
   if (value.length <= CLUSTER_NAME_MAX_LENGTH && CLUSTER_NAME_PATTERN.test(value)) return undefined;
   return `invalid cluster name "${value}"; an EKS cluster name is 1-100 letters, digits, - and _, starting with a letter or digit`;
@@ -90,6 +95,32 @@ export const RUN_OPTIONS = [
     env: 'PIC_REPORT_DIR',
     valueName: 'DIR',
     description: 'where junit.xml, summary.md and the run ledger go (default: reports)',
+  },
+  {
+    key: 'localstackEndpoint',
+    flag: 'localstack-endpoint',
+    kind: 'string',
+    env: 'LOCALSTACK_ENDPOINT',
+    valueName: 'URL',
+    description: 'localstack target: the LocalStack endpoint to use (default: http://localhost:4566)',
+    check: checkHttpUrl,
+  },
+  {
+    key: 'localstackContainer',
+    flag: 'localstack-container',
+    kind: 'boolean',
+    env: 'PIC_LOCALSTACK_CONTAINER',
+    description:
+      'localstack target: start LocalStack in a container for the run (testcontainers; needs Docker)',
+  },
+  {
+    key: 'localstackImage',
+    flag: 'localstack-image',
+    kind: 'string',
+    env: 'PIC_LOCALSTACK_IMAGE',
+    valueName: 'IMAGE',
+    description:
+      'localstack target: image for --localstack-container (default: localstack/localstack:4.14.0, the last that starts without LOCALSTACK_AUTH_TOKEN)',
   },
   {
     key: 'keep',

@@ -6,7 +6,19 @@ import type { RunSettings } from '../runner/settings.ts';
 import { type OutstandingTeardown, reportOnlyTeardown } from '../runner/teardown.ts';
 import type { Target, TargetName } from './target.ts';
 
-export type TargetFactory = (settings: RunSettings, runId: string) => Promise<Target>;
+/**
+ * Why a target is resolved. The janitor only lists and deletes: a target then skips what exists only to
+ * run cases (capability probes that create resources).
+ */
+export interface TargetStartOptions {
+  purpose: 'run' | 'janitor';
+}
+
+export type TargetFactory = (
+  settings: RunSettings,
+  runId: string,
+  options?: TargetStartOptions,
+) => Promise<Target>;
 
 function notAvailableYet(name: TargetName): TargetFactory {
   return async () => {
@@ -18,7 +30,8 @@ function notAvailableYet(name: TargetName): TargetFactory {
 
 export const TARGETS: Record<TargetName, TargetFactory> = {
   embedded: async (settings, runId) => (await import('./embedded.ts')).createEmbeddedTarget(settings, runId),
-  localstack: notAvailableYet('localstack'),
+  localstack: async (settings, runId, options) =>
+    (await import('./localstack.ts')).createLocalstackTarget(settings, runId, options),
   eks: notAvailableYet('eks'),
 };
 

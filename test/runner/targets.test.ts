@@ -9,7 +9,7 @@ describe('target registry', () => {
     expect(Object.keys(TARGETS).sort()).toEqual([...TARGET_NAMES].sort());
   });
 
-  it.each(['localstack', 'eks'] as const)(
+  it.each(['eks'] as const)(
     'refuses %s for now with a configuration error naming the fix',
     async (name) => {
       const error = await TARGETS[name](
