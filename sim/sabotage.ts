@@ -1,0 +1,85 @@
+// Deliberate defects, for the project's own negative tests only (test/suites): each flag makes the
+// simulator misbehave the way a broken real cluster or account could, so a test can prove that the
+// conformance case checking that behaviour fails. Targets never set any of them. The parts read their
+// flag where the behaviour lives (admission, agent, EKS Auth, associations, IAM, S3) from this one object.
+
+import type { SpawnEnvHook } from './kube/types.ts';
+
+export interface Sabotage {
+  /** The pod identity admission mutation never happens, as a webhook that fails open. */
+  mutationOff?: boolean;
+  /** EKS Auth assumes this role instead of the association's (the role must exist and trust the pods principal). */
+  agentServesRoleArn?: string;
+  /** S3 stores every uploaded object with its first byte changed. */
+  s3CorruptsObjects?: boolean;
+  /**
+   * Pods without the container credential variables get the node role's credentials in their environment
+   * at spawn, as a pod that can reach the instance metadata service gets the node role.
+   */
+  credentialsForUnassociatedPods?: boolean;
+  /** IAM allows every call: identity, session and trust policy evaluation is bypassed. */
+  iamAllowsEverything?: boolean;
+  /** EKS Auth assumes the role without session tags even when the association enables them. */
+  sessionTagsDropped?: boolean;
+  /** EKS Auth adds the session tags even when the association disables them. */
+  disableSessionTagsIgnored?: boolean;
+  /**
+   * The agent skips its token checks and answers every request with the credentials it fetched last:
+   * missing, forged, expired and wrong-audience tokens get the associated role's credentials.
+   */
+  agentAcceptsAnyToken?: boolean;
+  /** UpdatePodIdentityAssociation answers with the change, but mutation and EKS Auth keep the old version. */
+  associationUpdatesIgnored?: boolean;
+  /** DeletePodIdentityAssociation answers success, but mutation and EKS Auth keep using the association. */
+  associationDeletesIgnored?: boolean;
+  /** S3 DeleteBucket answers 204, but the (empty) bucket stays. */
+  deletesLeaveResources?: boolean;
+}
+
+export const SABOTAGE_FLAGS = [
+  'mutationOff',
+  'agentServesRoleArn',
+  's3CorruptsObjects',
+  'credentialsForUnassociatedPods',
+  'iamAllowsEverything',
+  'sessionTagsDropped',
+  'disableSessionTagsIgnored',
+  'agentAcceptsAnyToken',
+  'associationUpdatesIgnored',
+  'associationDeletesIgnored',
+  'deletesLeaveResources',
+] as const satisfies ReadonlyArray<keyof Sabotage>;
+
+/**
+ * The bytes S3 stores under s3CorruptsObjects: the same length with the first byte changed (incremented,
+ * so that storing a corrupted copy again, as CopyObject does, never restores the original).
+ */
+export function corruptedCopy(body: Buffer): Buffer {
+  const copy = Buffer.from(body);
+  if (copy.length > 0) copy[0] = (copy[0]! + 1) & 0xff;
+  return copy;
+}
+
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/**
+ * credentialsForUnassociatedPods: a spawn hook giving every process without the container credential
+ * variables the node's credentials as environment variables (issued once, on first use).
+ */
+export function nodeCredentialsForUnassociatedPods(issue: () => StaticCredentials): SpawnEnvHook {
+  let credentials: StaticCredentials | undefined;
+  return (env) => {
+    if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_ACCESS_KEY_ID) return env;
+    credentials ??= issue();
+    return {
+      ...env,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+    };
+  };
+}
