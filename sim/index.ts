@@ -21,16 +21,25 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createNodeCredentials, NODE_ROLE_NAME, NODE_ROLE_PATH } from './agent/node-credentials.ts';
 import { type PodIdentityAgent, startPodIdentityAgent } from './agent/server.ts';
 import { createAgentSpawnEnvHook } from './agent/spawn-env.ts';
-import { type AwsSim, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, startAwsSim } from './aws/index.ts';
+import {
+  ADMIN_USER_NAME,
+  type AwsSim,
+  DEFAULT_ACCOUNT_ID,
+  DEFAULT_REGION,
+  startAwsSim,
+} from './aws/index.ts';
 import { createPodIdentityAdmissionHook } from './eks/admission.ts';
 import { podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
 import { createEksApiHandler } from './eks/api.ts';
 import { createEksAuthHandler } from './eks/auth.ts';
+import { POD_IDENTITY_AGENT_ADDON } from './eks/cluster.ts';
 import { EksControlPlane } from './eks/control-plane.ts';
 import { startExternalModeEndpoint } from './eks/external-endpoint.ts';
 import { deriveRandom } from './eks/random.ts';
 import { POD_IDENTITY_SERVICE_PRINCIPAL, roleDirectoryFromIamApi } from './eks/roles.ts';
+import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
+import { unauthorized } from './kube/status.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export type { SimFaults, SimHandle, SimOptions } from './types.ts';
@@ -50,6 +59,11 @@ interface AwsSide {
   /** AWS_ENDPOINT_URL for pods, and per-service overrides. */
   podEndpointUrl: string;
   podServiceEndpointUrls?: Record<string, string>;
+  /**
+   * Where EKS bearer tokens (presigned STS GetCallerIdentity URLs) are verified, and the principal that
+   * created the cluster (its administrator). Absent: the API server accepts only its own tokens.
+   */
+  eksTokens?: { stsEndpoint: string; clusterCreatorArn: string };
   startAgent(clusterName: string): Promise<PodIdentityAgent>;
 }
 
@@ -104,6 +118,17 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     const { aws, controlPlane } = awsResult.value;
 
     const cluster = controlPlane.addCluster(clusterName, kubeSim);
+    const withAgentAddon = options.podIdentityAgentAddon ?? true;
+    if (!withAgentAddon) cluster.removeAddon(POD_IDENTITY_AGENT_ADDON);
+    if (aws.eksTokens) {
+      const { stsEndpoint, clusterCreatorArn } = aws.eksTokens;
+      kubeSim.addTokenAuthenticator(
+        createEksTokenAuthenticator(
+          { clusterName, stsEndpoint, isClusterAdmin: (arn) => arn === clusterCreatorArn },
+          unauthorized,
+        ),
+      );
+    }
     const agentServer = await aws.startAgent(clusterName);
     agent = agentServer;
 
@@ -124,9 +149,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
         serviceEndpointUrls: aws.podServiceEndpointUrls,
       }),
     );
-    kubeSim.publishDaemonSet(
-      podIdentityAgentDaemonSet({ clusterName, region, createdAt: cluster.createdAt }),
-    );
+    if (withAgentAddon) {
+      kubeSim.publishDaemonSet(
+        podIdentityAgentDaemonSet({ clusterName, region, createdAt: cluster.createdAt }),
+      );
+    }
 
     const kubeconfigPath = join(stateDir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeSim.kubeconfigYaml, { mode: 0o600 });
@@ -189,6 +216,7 @@ async function startEmbeddedAws(
       adminCredentials: awsSim.adminCredentials,
       accountId,
       podEndpointUrl: awsSim.url,
+      eksTokens: { stsEndpoint: awsSim.url, clusterCreatorArn: awsSim.iam.getUser(ADMIN_USER_NAME).arn },
       startAgent: (clusterName) => startAgentAsNode(awsSim, clusterName, region, faults),
     },
   };

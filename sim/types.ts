@@ -28,6 +28,12 @@ export interface SimOptions {
    * simulator's own; EKS, EKS Auth and the agent stay in the simulator and assume roles through it.
    */
   externalAws?: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /**
+   * false: the cluster has no eks-pod-identity-agent add-on (DescribeAddon: ResourceNotFound) and
+   * kube-system has no agent DaemonSet, as on a cluster where the agent was never installed; for testing
+   * preflight checks. The simulator's agent itself still runs. Default true.
+   */
+  podIdentityAgentAddon?: boolean;
 }
 
 export interface SimHandle {

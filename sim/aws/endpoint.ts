@@ -60,6 +60,7 @@ export interface EndpointOptions {
 }
 
 const CLOCK_SKEW_MS = 15 * 60 * 1000;
+const STS_PRESIGN_LIFETIME_SECONDS = 15 * 60;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 interface RegisteredService {
@@ -373,10 +374,14 @@ export class AwsEndpoint {
     } else {
       if (signedAt > now.getTime() + CLOCK_SKEW_MS)
         throw failure('presign-expired', 'Request is not yet valid');
-      if (now.getTime() > signedAt + (auth.expiresSeconds ?? 0) * 1000)
+      // STS ignores X-Amz-Expires: a presigned STS request is valid for 15 minutes after X-Amz-Date
+      // (what EKS authentication tokens, presigned for 60 s and used for 15 min, rely on).
+      const lifetimeSeconds =
+        auth.service === 'sts' ? STS_PRESIGN_LIFETIME_SECONDS : (auth.expiresSeconds ?? 0);
+      if (now.getTime() > signedAt + lifetimeSeconds * 1000)
         throw failure(
           'presign-expired',
-          `Signature expired: ${auth.amzDate} + ${auth.expiresSeconds}s is earlier than ${formatAmzDate(now)}`,
+          `Signature expired: ${auth.amzDate} + ${lifetimeSeconds}s is earlier than ${formatAmzDate(now)}`,
         );
     }
     const signatureOk = await verifyRequestSignature(

@@ -106,6 +106,11 @@ export class EksCluster {
     };
   }
 
+  /** Takes an add-on away (a cluster without the pod identity agent add-on); false when it was absent. */
+  removeAddon(name: string): boolean {
+    return this.#addons.delete(name);
+  }
+
   addonNames(): string[] {
     return [...this.#addons.keys()];
   }

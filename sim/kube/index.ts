@@ -8,6 +8,7 @@ import type { V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import { PodRuntime } from '../runtime/pod-runtime.ts';
 import type { PodRuntimeHost } from '../runtime/types.ts';
 import type { KubeContext } from './context.ts';
+import type { TokenAuthenticator } from './eks-token-authenticator.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import { SelfSubjectReviewsResource, TokenReviewsResource } from './resources/authentication.ts';
 import { ConfigMapsResource } from './resources/configmaps.ts';
@@ -51,6 +52,8 @@ export interface StartedKubeSim extends KubeSim {
   /** Directory holding pod sandboxes. */
   stateDir: string;
   clusterName: string;
+  /** Accepts more kinds of bearer tokens (e.g. EKS tokens), asked after the admin token. */
+  addTokenAuthenticator(authenticator: TokenAuthenticator): void;
 }
 
 const HOST_IP = '127.0.0.1';
@@ -148,7 +151,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
   ];
   for (const resource of resources) ctx.resources.set(resource.info.resource, resource);
 
-  const server = new ApiServer({ ctx, tls, adminToken, resources });
+  const tokenAuthenticators: TokenAuthenticator[] = [];
+  const server = new ApiServer({ ctx, tls, adminToken, resources, tokenAuthenticators });
   const port = await server.listen();
   const apiServerUrl = `https://${HOST_IP}:${port}`;
   const issuer = options.issuer ?? apiServerUrl;
@@ -180,6 +184,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     },
     addSpawnEnvHook: (hook) => {
       spawnEnvHooks.push(hook);
+    },
+    addTokenAuthenticator: (authenticator) => {
+      tokenAuthenticators.push(authenticator);
     },
     issueServiceAccountToken: (request: ServiceAccountTokenRequest) => issueServiceAccountToken(ctx, request),
     publishDaemonSet: (daemonSet: V1DaemonSet) => {

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { KubeContext } from './context.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
+import type { TokenAuthenticator } from './eks-token-authenticator.ts';
 import { ExecServer, rejectUpgrade } from './exec.ts';
 import { openApiGroupVersion, openApiIndex } from './openapi.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
@@ -98,11 +99,17 @@ export interface ApiServerOptions {
   tls: ServerTls;
   adminToken: string;
   resources: RestResource[];
+  /**
+   * Further bearer-token authenticators (e.g. EKS tokens), asked in order after the admin token and
+   * before service-account tokens. The array may grow after the server starts.
+   */
+  tokenAuthenticators?: TokenAuthenticator[];
 }
 
 export class ApiServer {
   readonly #ctx: KubeContext;
   readonly #adminToken: string;
+  readonly #tokenAuthenticators: TokenAuthenticator[];
   readonly #resources: RestResource[];
   readonly #byKey = new Map<string, RestResource>();
   readonly #server: Server;
@@ -111,6 +118,7 @@ export class ApiServer {
   constructor(options: ApiServerOptions) {
     this.#ctx = options.ctx;
     this.#adminToken = options.adminToken;
+    this.#tokenAuthenticators = options.tokenAuthenticators ?? [];
     this.#resources = options.resources;
     for (const resource of options.resources) {
       this.#byKey.set(`${resource.info.group}/${resource.info.version}/${resource.info.resource}`, resource);
@@ -152,6 +160,10 @@ export class ApiServer {
     if (!match) throw unauthorized();
     const token = match[1];
     if (token === this.#adminToken) return ADMIN_USER;
+    for (const authenticator of this.#tokenAuthenticators) {
+      const user = await authenticator(token);
+      if (user) return user;
+    }
     const result = await serviceAccountUser(this.#ctx, token, this.#ctx.apiAudiences);
     if (!result) throw unauthorized();
     return result.user;
