@@ -40,9 +40,10 @@ import { POD_IDENTITY_SERVICE_PRINCIPAL, roleDirectoryFromIamApi } from './eks/r
 import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { unauthorized } from './kube/status.ts';
+import { nodeCredentialsForUnassociatedPods, type Sabotage, type StaticCredentials } from './sabotage.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
-export type { SimFaults, SimHandle, SimOptions } from './types.ts';
+export type { Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
 
@@ -65,6 +66,8 @@ interface AwsSide {
    */
   eksTokens?: { stsEndpoint: string; clusterCreatorArn: string };
   startAgent(clusterName: string): Promise<PodIdentityAgent>;
+  /** A fresh session of the node role (embedded mode only): what a pod reaching IMDS would get. */
+  issueNodeSession?: () => StaticCredentials;
 }
 
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
@@ -76,6 +79,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     );
   }
   const faults = options.faults ?? {};
+  const sabotage = options.sabotage ?? {};
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'pic-sim-')));
   await mkdir(stateDir, { recursive: true });
@@ -105,11 +109,27 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
         region,
         accountId,
         associationPropagationDelayMs: faults.associationPropagationDelayMs,
+        sabotage,
       });
     const startingKube = startKubeSim({ clusterName, stateDir }).then((sim) => (kube = sim));
     const startingAws = options.externalAws
-      ? startExternalAws(options.externalAws, options.accountId, region, controlPlaneFor, endpoints, faults)
-      : startEmbeddedAws(options.accountId ?? DEFAULT_ACCOUNT_ID, region, controlPlaneFor, endpoints, faults);
+      ? startExternalAws(
+          options.externalAws,
+          options.accountId,
+          region,
+          controlPlaneFor,
+          endpoints,
+          faults,
+          sabotage,
+        )
+      : startEmbeddedAws(
+          options.accountId ?? DEFAULT_ACCOUNT_ID,
+          region,
+          controlPlaneFor,
+          endpoints,
+          faults,
+          sabotage,
+        );
     // Wait for both, so that when one fails the other is still known and closed.
     const [kubeResult, awsResult] = await Promise.allSettled([startingKube, startingAws]);
     if (kubeResult.status === 'rejected') throw kubeResult.reason;
@@ -136,6 +156,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       createPodIdentityAdmissionHook({
         cluster,
         random: deriveRandom(faults.seed, 'token-expiration-jitter'),
+        sabotage,
         onError: (error, pod) =>
           process.stderr.write(
             `pod identity admission: ${pod.namespace}/${pod.name ?? '?'} admitted without mutation (fail open): ${error instanceof Error ? error.message : String(error)}\n`,
@@ -149,6 +170,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
         serviceEndpointUrls: aws.podServiceEndpointUrls,
       }),
     );
+    if (sabotage.credentialsForUnassociatedPods && aws.issueNodeSession)
+      kubeSim.addSpawnEnvHook(nodeCredentialsForUnassociatedPods(aws.issueNodeSession));
     if (withAgentAddon) {
       kubeSim.publishDaemonSet(
         podIdentityAgentDaemonSet({ clusterName, region, createdAt: cluster.createdAt }),
@@ -185,10 +208,12 @@ async function startEmbeddedAws(
   controlPlaneFor: (accountId: string) => EksControlPlane,
   endpoints: Closable[],
   faults: SimFaults,
+  sabotage: Sabotage,
 ): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
   const awsSim = await startAwsSim({
     accountId,
     region,
+    sabotage,
     faults: {
       seed: faults.seed,
       iamPropagationDelayMs: faults.iamPropagationDelayMs,
@@ -206,6 +231,7 @@ async function startEmbeddedAws(
       stsEndpoint: awsSim.url,
       region,
       credentials: awsSim.createServicePrincipalCredentials(POD_IDENTITY_SERVICE_PRINCIPAL),
+      sabotage,
     }),
     { protocol: 'rest-json' },
   );
@@ -217,7 +243,14 @@ async function startEmbeddedAws(
       accountId,
       podEndpointUrl: awsSim.url,
       eksTokens: { stsEndpoint: awsSim.url, clusterCreatorArn: awsSim.iam.getUser(ADMIN_USER_NAME).arn },
-      startAgent: (clusterName) => startAgentAsNode(awsSim, clusterName, region, faults),
+      startAgent: (clusterName) => startAgentAsNode(awsSim, clusterName, region, faults, sabotage),
+      issueNodeSession: () =>
+        awsSim.createRoleSessionCredentials(
+          `arn:aws:iam::${accountId}:role${NODE_ROLE_PATH}${NODE_ROLE_NAME}`,
+          {
+            sessionName: 'i-0node0imds0000000',
+          },
+        ),
     },
   };
 }
@@ -228,6 +261,7 @@ async function startAgentAsNode(
   clusterName: string,
   region: string,
   faults: SimFaults,
+  sabotage: Sabotage,
 ): Promise<PodIdentityAgent> {
   const nodeRole = aws.iam.createRole({
     roleName: NODE_ROLE_NAME,
@@ -253,6 +287,7 @@ async function startAgentAsNode(
     },
     errorRate: faults.agentErrorRate,
     random: deriveRandom(faults.seed, 'agent-errors'),
+    sabotage,
   });
 }
 
@@ -264,6 +299,7 @@ async function startExternalAws(
   controlPlaneFor: (accountId: string) => EksControlPlane,
   endpoints: Closable[],
   faults: SimFaults,
+  sabotage: Sabotage,
 ): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
   const clientConfig = {
     endpoint: external.endpoint,
@@ -300,6 +336,7 @@ async function startExternalAws(
         stsEndpoint: external.endpoint,
         region,
         credentials: external.credentials,
+        sabotage,
       }),
     },
   });
@@ -319,6 +356,7 @@ async function startExternalAws(
           eksAuth: { endpoint: endpoint.url, region, credentials: external.credentials },
           errorRate: faults.agentErrorRate,
           random: deriveRandom(faults.seed, 'agent-errors'),
+          sabotage,
         }),
     },
   };

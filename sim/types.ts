@@ -1,6 +1,10 @@
 // The composed simulator's options and handle (sim/index.ts startSim). The embedded target and the
 // standalone `npm run sim` are thin wrappers around it.
 
+import type { Sabotage } from './sabotage.ts';
+
+export type { Sabotage } from './sabotage.ts';
+
 export interface SimFaults {
   /** Makes fault injection repeatable. */
   seed?: number;
@@ -34,6 +38,12 @@ export interface SimOptions {
    * preflight checks. The simulator's agent itself still runs. Default true.
    */
   podIdentityAgentAddon?: boolean;
+  /**
+   * Deliberate misbehaviour (sim/sabotage.ts), for the project's own negative tests only: proves that
+   * each conformance case fails when the behaviour it checks is broken. Never set by targets. Only the
+   * embedded AWS mode honours the IAM, S3 and node-credential flags.
+   */
+  sabotage?: Sabotage;
 }
 
 export interface SimHandle {

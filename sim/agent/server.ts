@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Sabotage } from '../sabotage.ts';
 import { CredentialCache, type CredentialCacheOptions } from './credential-cache.ts';
 import {
   type AssumeRoleForPodIdentity,
@@ -45,6 +46,8 @@ export interface PodIdentityAgentOptions {
   now?: () => number;
   /** Receives the agent's log lines (logrus-style JSON fields); secrets are never included. */
   log?: (entry: AgentLogEntry) => void;
+  /** Deliberate defects for negative tests (sim/sabotage.ts). */
+  sabotage?: Sabotage;
 }
 
 export interface PodIdentityAgent {
@@ -74,12 +77,15 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
       ...fields,
     });
   let upstreamCalls = 0;
+  const acceptsAnyToken = options.sabotage?.agentAcceptsAnyToken === true;
+  let lastFetched: PodCredentials | undefined;
 
   const fetchFromEksAuth = async (token: string): Promise<PodCredentials> => {
     upstreamCalls++;
     log('info', 'Calling EKS Auth to fetch credentials');
     const started = now();
     const credentials = await assume(options.clusterName, token);
+    lastFetched = credentials;
     log('info', 'Successfully fetched credentials from EKS Auth', {
       fetched_role_arn: credentials.roleArn,
       request_time_ms: now() - started,
@@ -94,7 +100,7 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
     try {
       validateTargetHost(req.headers.host, extraHosts);
       const token = req.headers.authorization;
-      validateServiceAccountToken(token, new Date(now()));
+      if (!acceptsAnyToken) validateServiceAccountToken(token, new Date(now()));
       if (options.errorRate && random() < options.errorRate) {
         throw new EksAuthResponseError(
           500,
@@ -103,7 +109,9 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
           randomUUID(),
         );
       }
-      const credentials = await cache.get(token!, () => fetchFromEksAuth(token!));
+      const credentials =
+        (acceptsAnyToken ? lastFetched : undefined) ??
+        (await cache.get(token!, () => fetchFromEksAuth(token!)));
       const body = JSON.stringify({
         AccessKeyId: credentials.accessKeyId,
         SecretAccessKey: credentials.secretAccessKey,

@@ -3,6 +3,7 @@
 // session policies and, for sts:AssumeRole / sts:TagSession, the role's trust policy.
 
 import { performance } from 'node:perf_hooks';
+import type { Sabotage } from '../sabotage.ts';
 import type { IamRole, IamStore } from './iam/store.ts';
 import {
   type ContextValue,
@@ -19,6 +20,8 @@ export interface AuthorizerOptions {
   iam: IamStore;
   principals: PrincipalStore;
   now: () => Date;
+  /** Deliberate defects for negative tests (sim/sabotage.ts). */
+  sabotage?: Sabotage;
 }
 
 export class Authorizer {
@@ -190,8 +193,9 @@ export class Authorizer {
   private toResult(
     caller: CallerIdentity,
     input: AuthorizeInput,
-    decision: AuthorizeResult['decision'],
+    evaluated: AuthorizeResult['decision'],
   ): AuthorizeResult {
+    const decision = this.options.sabotage?.iamAllowsEverything ? 'Allow' : evaluated;
     return {
       allowed: decision === 'Allow',
       decision,

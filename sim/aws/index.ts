@@ -1,6 +1,7 @@
 // The simulator's AWS half: one SigV4-verified endpoint serving IAM, STS and S3, open to more services
 // (EKS, EKS Auth) through registerService.
 
+import type { Sabotage } from '../sabotage.ts';
 import { Authorizer } from './authorize.ts';
 import { AwsEndpoint, type AwsEndpoint as Endpoint, type RequestTiming } from './endpoint.ts';
 import type { AwsProtocol } from './errors.ts';
@@ -41,6 +42,8 @@ export interface AwsSimOptions {
   onRequestTiming?: (timing: RequestTiming) => void;
   /** Unexpected errors inside a handler (answered with a 500). Default: one line on stderr. */
   onInternalError?: (error: unknown, where: string) => void;
+  /** Deliberate defects for negative tests (sim/sabotage.ts); never set by targets. */
+  sabotage?: Sabotage;
 }
 
 export interface AccessKeyPair {
@@ -96,8 +99,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   const faults = new FaultInjector(options.faults);
   const iam = new IamStore(accountId, now);
   const principals = new PrincipalStore(accountId);
-  const s3 = new S3Store();
-  const authorizer = new Authorizer({ accountId, region, iam, principals, now });
+  const s3 = new S3Store(options.sabotage);
+  const authorizer = new Authorizer({ accountId, region, iam, principals, now, sabotage: options.sabotage });
 
   const admin = iam.createUser({ userName: ADMIN_USER_NAME, path: '/' });
   iam.putUserPolicy(admin.userName, 'AdministratorAccess', ADMIN_POLICY);

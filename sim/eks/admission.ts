@@ -3,6 +3,7 @@
 // (failurePolicy: Ignore): an error admits the pod unmutated.
 
 import type { PodAdmissionHook } from '../kube/types.ts';
+import type { Sabotage } from '../sabotage.ts';
 import type { EksCluster } from './cluster.ts';
 import {
   DEFAULT_TOKEN_EXPIRATION_SECONDS,
@@ -19,11 +20,14 @@ export interface PodIdentityAdmissionOptions {
   /** Called when the mutation fails and the pod is admitted without it. */
   onError?: (error: unknown, pod: { namespace: string; name?: string }) => void;
   addPodIdentityLabel?: boolean;
+  /** Deliberate defects for negative tests (sim/sabotage.ts). */
+  sabotage?: Sabotage;
 }
 
 export function createPodIdentityAdmissionHook(options: PodIdentityAdmissionOptions): PodAdmissionHook {
   return (pod, ctx) => {
     try {
+      if (options.sabotage?.mutationOff) return;
       if (pod.metadata?.labels && LABEL_SKIP_POD_IDENTITY_WEBHOOK in pod.metadata.labels) return;
       const serviceAccount = pod.spec?.serviceAccountName ?? ctx.serviceAccount.metadata?.name ?? 'default';
       const association = options.cluster.associations.effectiveFor(ctx.namespace, serviceAccount);

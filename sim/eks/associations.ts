@@ -4,6 +4,7 @@
 // (or nothing, for a new one) is what they see. Deletion takes effect at once.
 
 import { randomUUID } from 'node:crypto';
+import type { Sabotage } from '../sabotage.ts';
 import { associationArn } from './arns.ts';
 import { invalidParameter, resourceInUse, resourceNotFound } from './errors.ts';
 import { randomLowerAlphanumeric } from './random.ts';
@@ -64,14 +65,21 @@ export interface AssociationStoreOptions {
   /** Delay before a created or updated association takes effect (ms). */
   propagationDelayMs?: number;
   now?: () => number;
+  /** Deliberate defects for negative tests (sim/sabotage.ts). */
+  sabotage?: Sabotage;
 }
 
 export const ASSOCIATION_ID_PATTERN = /^a-[a-z0-9]{17}$/;
 
 export class AssociationStore {
-  readonly #options: Required<Omit<AssociationStoreOptions, 'now'>> & { now: () => number };
+  readonly #options: Required<Omit<AssociationStoreOptions, 'now' | 'sabotage'>> & {
+    now: () => number;
+    sabotage?: Sabotage;
+  };
   readonly #byId = new Map<string, StoredAssociation>();
   readonly #idempotency = new Map<string, string>();
+  /** Deleted associations the data plane still uses (sabotage associationDeletesIgnored). */
+  readonly #ignoredDeletes: StoredAssociation[] = [];
   #sequence = 0;
 
   constructor(options: AssociationStoreOptions) {
@@ -180,22 +188,28 @@ export class AssociationStore {
     }
     validateCombination(next);
     stored.current = next;
-    stored.versions.push({
-      effectiveAt: next.modifiedAt.getTime() + this.#options.propagationDelayMs,
-      association: next,
-    });
+    if (!this.#options.sabotage?.associationUpdatesIgnored)
+      stored.versions.push({
+        effectiveAt: next.modifiedAt.getTime() + this.#options.propagationDelayMs,
+        association: next,
+      });
     return clone(next);
   }
 
   delete(associationId: string): PodIdentityAssociation {
     const stored = this.#get(associationId);
     this.#byId.delete(associationId);
+    if (this.#options.sabotage?.associationDeletesIgnored) this.#ignoredDeletes.push(stored);
     return clone(stored.current);
   }
 
   /** The association the data plane (admission, EKS Auth) sees for a service account right now. */
   effectiveFor(namespace: string, serviceAccount: string): PodIdentityAssociation | undefined {
-    const stored = this.#findByServiceAccount(namespace, serviceAccount);
+    const stored =
+      this.#findByServiceAccount(namespace, serviceAccount) ??
+      this.#ignoredDeletes.find(
+        (s) => s.current.namespace === namespace && s.current.serviceAccount === serviceAccount,
+      );
     if (!stored) return undefined;
     const now = this.#options.now();
     const effective = stored.versions.filter((v) => v.effectiveAt <= now).at(-1);

@@ -14,6 +14,7 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { createLocalJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { ServiceHandler, SignedRequest } from '../aws/service.ts';
+import type { Sabotage } from '../sabotage.ts';
 import type { PodIdentityAssociation } from './associations.ts';
 import type { EksCluster } from './cluster.ts';
 import { epochSeconds } from './cluster.ts';
@@ -53,6 +54,8 @@ export interface EksAuthOptions {
   /** DurationSeconds asked of STS; default: STS's default. */
   sessionDurationSeconds?: number;
   now?: () => number;
+  /** Deliberate defects for negative tests (sim/sabotage.ts). */
+  sabotage?: Sabotage;
 }
 
 /** The pod and service account a verified token speaks for. */
@@ -225,20 +228,23 @@ async function assumeAssociationRoles(
   subject: PodIdentitySubject,
 ): Promise<AssumeRoleCommandOutput> {
   const sessionName = podIdentitySessionName(cluster.name, subject.podName, randomUUID());
-  const tags = association.disableSessionTags
-    ? undefined
-    : [
-        { Key: 'eks-cluster-arn', Value: cluster.arn },
-        { Key: 'eks-cluster-name', Value: cluster.name },
-        { Key: 'kubernetes-namespace', Value: subject.namespace },
-        { Key: 'kubernetes-service-account', Value: subject.serviceAccount },
-        { Key: 'kubernetes-pod-name', Value: subject.podName },
-        { Key: 'kubernetes-pod-uid', Value: subject.podUid },
-      ];
+  const { sabotage } = options;
+  const tagsDisabled = association.disableSessionTags && !sabotage?.disableSessionTagsIgnored;
+  const tags =
+    tagsDisabled || sabotage?.sessionTagsDropped
+      ? undefined
+      : [
+          { Key: 'eks-cluster-arn', Value: cluster.arn },
+          { Key: 'eks-cluster-name', Value: cluster.name },
+          { Key: 'kubernetes-namespace', Value: subject.namespace },
+          { Key: 'kubernetes-service-account', Value: subject.serviceAccount },
+          { Key: 'kubernetes-pod-name', Value: subject.podName },
+          { Key: 'kubernetes-pod-uid', Value: subject.podUid },
+        ];
   // With a target role the session policy narrows only the target-role session.
   const sessionPolicy = association.disableSessionTags ? association.policy : undefined;
   const first: AssumeRoleCommandInput = {
-    RoleArn: association.roleArn,
+    RoleArn: sabotage?.agentServesRoleArn ?? association.roleArn,
     RoleSessionName: sessionName,
     DurationSeconds: options.sessionDurationSeconds,
     ...(tags ? { Tags: tags, TransitiveTagKeys: tags.map((t) => t.Key) } : {}),

@@ -2,6 +2,7 @@
 // fronts (API server, CA, service-account issuer and keys), its add-ons and its associations.
 
 import { randomUUID } from 'node:crypto';
+import type { Sabotage } from '../sabotage.ts';
 import { addonArn, clusterArn } from './arns.ts';
 import { AssociationStore } from './associations.ts';
 
@@ -27,6 +28,7 @@ export interface ClusterOptions {
   kubernetes: ClusterKubernetesSide;
   associationPropagationDelayMs?: number;
   now?: () => number;
+  sabotage?: Sabotage;
 }
 
 interface Addon {
@@ -60,6 +62,7 @@ export class EksCluster {
       accountId: options.accountId,
       propagationDelayMs: options.associationPropagationDelayMs ?? 0,
       now,
+      sabotage: options.sabotage,
     });
     this.#addons.set(POD_IDENTITY_AGENT_ADDON, {
       name: POD_IDENTITY_AGENT_ADDON,

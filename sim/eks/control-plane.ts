@@ -1,6 +1,7 @@
 // The EKS control plane of one simulated account and region: its clusters. The EKS API and EKS Auth
 // handlers, the admission hook and the composed simulator all read the same instance.
 
+import type { Sabotage } from '../sabotage.ts';
 import { type ClusterKubernetesSide, EksCluster } from './cluster.ts';
 
 export interface EksControlPlaneOptions {
@@ -9,6 +10,8 @@ export interface EksControlPlaneOptions {
   /** A created or updated association takes effect this long after the call returns (ms). */
   associationPropagationDelayMs?: number;
   now?: () => number;
+  /** Deliberate defects for negative tests (sim/sabotage.ts). */
+  sabotage?: Sabotage;
 }
 
 export class EksControlPlane {
@@ -34,6 +37,7 @@ export class EksControlPlane {
       kubernetes,
       associationPropagationDelayMs: this.#options.associationPropagationDelayMs,
       now: this.#options.now,
+      sabotage: this.#options.sabotage,
     });
     this.#clusters.set(name, cluster);
     return cluster;

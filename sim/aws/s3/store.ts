@@ -1,6 +1,8 @@
 // S3's state, in memory: buckets, objects (bytes and metadata), bucket tags, and multipart uploads in
 // progress. Sized for test payloads (tens of MiB); nothing is written to disk.
 
+import type { Sabotage } from '../../sabotage.ts';
+import { corruptedCopy } from '../../sabotage.ts';
 import type { ChecksumAlgorithm } from '../checksums.ts';
 import { AwsError } from '../errors.ts';
 
@@ -76,6 +78,12 @@ function compareBinary(a: string, b: string): number {
 
 export class S3Store {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly sabotage: Sabotage;
+
+  /** `sabotage`: deliberate defects for negative tests (sim/sabotage.ts). */
+  constructor(sabotage: Sabotage = {}) {
+    this.sabotage = sabotage;
+  }
 
   findBucket(name: string): Bucket | undefined {
     return this.buckets.get(name);
@@ -106,6 +114,7 @@ export class S3Store {
       throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, {
         extra: { BucketName: name },
       });
+    if (this.sabotage.deletesLeaveResources) return;
     this.buckets.delete(name);
   }
 
@@ -115,6 +124,7 @@ export class S3Store {
 
   putObject(bucket: Bucket, object: S3Object): void {
     if (!bucket.objects.has(object.key)) bucket.sortedKeys = undefined;
+    if (this.sabotage.s3CorruptsObjects) object = { ...object, body: corruptedCopy(object.body) };
     bucket.objects.set(object.key, object);
   }
 
