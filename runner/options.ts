@@ -2,6 +2,7 @@
 // variable, the config-file key, the --help line and the value check, so adding an option (a
 // target-specific --context, --account...) is adding one entry here and reading it in the target.
 
+import { checkNodeSelector, checkToleration } from '../targets/eks/pod-settings.ts';
 import { TARGET_NAMES } from '../targets/target.ts';
 
 export type OptionKind = 'string' | 'boolean' | 'list';
@@ -42,6 +43,16 @@ function checkHttpUrl(value: string): string | undefined {
 function checkClusterName(value: string): string | undefined {
   if (value.length <= CLUSTER_NAME_MAX_LENGTH && CLUSTER_NAME_PATTERN.test(value)) return undefined;
   return `invalid cluster name "${value}"; an EKS cluster name is 1-100 letters, digits, - and _, starting with a letter or digit`;
+}
+
+function checkAccountId(value: string): string | undefined {
+  if (/^\d{12}$/.test(value)) return undefined;
+  return `malformed AWS account id "${value}"; an account id is 12 digits, e.g. --account 123456789012`;
+}
+
+function checkWaitSeconds(value: string): string | undefined {
+  if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 3600) return undefined;
+  return `invalid wait timeout "${value}"; give whole seconds from 1 to 3600, e.g. --wait-timeout 300`;
 }
 
 export const RUN_OPTIONS = [
@@ -121,6 +132,60 @@ export const RUN_OPTIONS = [
     valueName: 'IMAGE',
     description:
       'localstack target: image for --localstack-container (default: localstack/localstack:4.14.0, the last that starts without LOCALSTACK_AUTH_TOKEN)',
+  },
+  {
+    key: 'context',
+    flag: 'context',
+    kind: 'string',
+    env: 'PIC_CONTEXT',
+    valueName: 'NAME',
+    description:
+      "eks target: kubeconfig context to use (default: the current context if it points at the cluster's endpoint)",
+  },
+  {
+    key: 'accounts',
+    flag: 'account',
+    kind: 'list',
+    env: 'PIC_ALLOWED_ACCOUNTS',
+    valueName: 'ID',
+    description:
+      'eks target: AWS account the run may create resources in (repeatable); any other account stops the run before it creates anything',
+    check: checkAccountId,
+  },
+  {
+    key: 'yes',
+    flag: 'yes',
+    kind: 'boolean',
+    env: 'PIC_YES',
+    description: "eks target: without --account, run in the credentials' account anyway",
+  },
+  {
+    key: 'nodeSelector',
+    flag: 'node-selector',
+    kind: 'list',
+    env: 'PIC_NODE_SELECTOR',
+    valueName: 'KEY=VALUE',
+    description: 'eks target: node label the test pods must run on (repeatable)',
+    check: checkNodeSelector,
+  },
+  {
+    key: 'tolerations',
+    flag: 'toleration',
+    kind: 'list',
+    env: 'PIC_TOLERATIONS',
+    valueName: 'KEY=VALUE:EFFECT',
+    description: 'eks target: taint the test pods tolerate (repeatable; KEY:EFFECT tolerates any value)',
+    check: checkToleration,
+  },
+  {
+    key: 'waitTimeout',
+    flag: 'wait-timeout',
+    kind: 'string',
+    env: 'PIC_WAIT_TIMEOUT',
+    valueName: 'SECONDS',
+    description:
+      'eks target: longest single wait (pod Running, association effective, role assumable; default 120)',
+    check: checkWaitSeconds,
   },
   {
     key: 'keep',
