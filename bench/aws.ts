@@ -10,15 +10,10 @@ import { Agent, request } from 'node:http';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { type RequestTiming, startAwsSim } from '../sim/aws/index.ts';
+import { median } from './stats.ts';
 
 const iterations = Number(process.argv[2] ?? '400');
 const warmup = 50;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const fmt = (ms: number) => `${ms.toFixed(3).padStart(8)} ms`;
 

@@ -5,14 +5,9 @@ import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
 import { startKubeSim } from '../sim/kube/index.ts';
+import { median } from './stats.ts';
 
 const runs = Number(process.argv[2] ?? '15');
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function spawnTrue(): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@
 
 import { evaluatePolicies } from '../sim/aws/policy/index.ts';
 import type { EvaluationInput, PolicyDocument, PolicyStatement } from '../sim/aws/policy/types.ts';
+import { median, percentile } from './stats.ts';
 
 const ACCOUNT = '111122223333';
 const BATCHES = 200;
@@ -105,16 +106,6 @@ function trustInput(): EvaluationInput {
     identityPolicies: [],
     resourcePolicies: [trustPolicy],
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 /** Nanoseconds per call, one figure per batch. `makeInputs` builds a batch's inputs outside the timing. */
