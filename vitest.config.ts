@@ -22,10 +22,12 @@ export interface ConformanceSelection {
   suitesRoot: string;
   /** Suite folder names; `*` for all. */
   suites: readonly string[];
+  /** How many files run at once (vitest's maxWorkers); vitest's own default when absent. */
+  parallelFiles?: number;
 }
 
 export function conformanceTestConfig(selection: ConformanceSelection): TestUserConfig {
-  const { suitesRoot, suites } = selection;
+  const { suitesRoot, suites, parallelFiles } = selection;
   return {
     // Suites provision real resources: a case gets minutes, not seconds. Waits inside a case are bounded
     // by TargetInfo.waitTimeoutMs.
@@ -33,6 +35,7 @@ export function conformanceTestConfig(selection: ConformanceSelection): TestUser
     hookTimeout: 300_000,
     teardownTimeout: 300_000,
     pool: 'forks',
+    ...(parallelFiles ? { maxWorkers: parallelFiles } : {}),
     watch: false,
     // Two projects run one after the other (group order 1, then 2): everything else, then the `.last`
     // files. Group 0 is avoided on purpose: with one worker, vitest runs isolated group-0 files in a

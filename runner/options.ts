@@ -45,6 +45,16 @@ function checkClusterName(value: string): string | undefined {
   return `invalid cluster name "${value}"; an EKS cluster name is 1-100 letters, digits, - and _, starting with a letter or digit`;
 }
 
+/** Files of a suite are independent (own namespace, own roles), so several run at once by default. */
+export const DEFAULT_PARALLEL_FILES = 4;
+const MAX_PARALLEL_FILES = 32;
+
+function checkParallel(value: string): string | undefined {
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_PARALLEL_FILES) return undefined;
+  return `invalid --parallel "${value}"; use a whole number from 1 to ${MAX_PARALLEL_FILES}`;
+}
+
 function checkAccountId(value: string): string | undefined {
   if (/^\d{12}$/.test(value)) return undefined;
   return `malformed AWS account id "${value}"; an account id is 12 digits, e.g. --account 123456789012`;
@@ -132,6 +142,15 @@ export const RUN_OPTIONS = [
     valueName: 'IMAGE',
     description:
       'localstack target: image for --localstack-container (default: localstack/localstack:4.14.0, the last that starts without LOCALSTACK_AUTH_TOKEN)',
+  },
+  {
+    key: 'parallel',
+    flag: 'parallel',
+    kind: 'string',
+    env: 'PIC_PARALLEL',
+    valueName: 'N',
+    description: `how many suite files run at once (default ${DEFAULT_PARALLEL_FILES}; 1 runs them one by one)`,
+    check: checkParallel,
   },
   {
     key: 'context',

@@ -14,6 +14,7 @@ import { helpText, parseCommandLine } from './cli.ts';
 import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
 import { renderJunit } from './junit.ts';
+import { DEFAULT_PARALLEL_FILES } from './options.ts';
 import { type OutputStream, redactingStream } from './redacting-stream.ts';
 import { checkReportDirUsable, createReportDir } from './report-dir.ts';
 import { countCases, type RunReport, runFailed, summarizeError, summarizeFiles } from './results.ts';
@@ -62,6 +63,7 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       packageRoot: deps.packageRoot,
       suitesRoot: deps.suitesRoot,
       suites: settings.suites,
+      parallelFiles: Number(settings.parallel ?? DEFAULT_PARALLEL_FILES),
     };
     if (commandLine.list) return await listCases(selection, deps);
     await checkReportDirUsable(settings.reportDir);

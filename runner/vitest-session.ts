@@ -23,6 +23,8 @@ export interface SuiteSelection {
   packageRoot: string;
   suitesRoot: string;
   suites: readonly string[];
+  /** How many files run at once. */
+  parallelFiles?: number;
 }
 
 export interface VitestOutput {
@@ -42,7 +44,11 @@ async function openVitest(
   const options: CliOptions = {
     config: false,
     root: selection.packageRoot,
-    ...conformanceTestConfig({ suitesRoot: selection.suitesRoot, suites: selection.suites }),
+    ...conformanceTestConfig({
+      suitesRoot: selection.suitesRoot,
+      suites: selection.suites,
+      parallelFiles: selection.parallelFiles,
+    }),
     reporters: extra.reporters,
     ...(extra.provide ? { provide: extra.provide } : {}),
   };

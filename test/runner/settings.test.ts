@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../runner/cli.ts';
 import { UsageError } from '../../runner/errors.ts';
+import { RUN_OPTIONS } from '../../runner/options.ts';
 import { CONFIG_FILE_NAMES, type RunSettings, resolveSettings } from '../../runner/settings.ts';
+
+/** Every option's config key, in the options table's order. */
+const VALID_KEYS = RUN_OPTIONS.map((option) => option.key).join(', ');
 
 const SUITES = ['pod-identity', 'extra'];
 let cwd: string;
@@ -118,6 +122,12 @@ describe('resolveSettings', () => {
       { PIC_SUITE: 'extra,nope' },
       'unknown suite "nope" (from PIC_SUITE); choose one of: pod-identity, extra',
     ],
+    [['--parallel', '0'], {}, 'invalid --parallel "0"; use a whole number from 1 to 32'],
+    [
+      [],
+      { PIC_PARALLEL: 'many' },
+      'invalid --parallel "many" (from PIC_PARALLEL); use a whole number from 1 to 32',
+    ],
     [
       ['--region', 'useast1'],
       {},
@@ -163,14 +173,14 @@ describe('resolveSettings', () => {
   it('names an unknown config-file key and the valid ones', async () => {
     const file = await writeJsonConfig({ sute: ['pod-identity'] });
     expect(await usageError([])).toBe(
-      `config file ${file} has unknown key "sute"; valid keys: suites, target, cluster, region, podImage, reportDir, keep`,
+      `config file ${file} has unknown key "sute"; valid keys: ${VALID_KEYS}`,
     );
   });
 
   it('rejects config values of the wrong type, invalid values in the file, and unreadable files', async () => {
     const file = await writeJsonConfig({ keep: 'yes' });
     expect(await usageError([])).toBe(
-      `config file ${file}: key "keep" must be true or false; valid keys: suites, target, cluster, region, podImage, reportDir, keep`,
+      `config file ${file}: key "keep" must be true or false; valid keys: ${VALID_KEYS}`,
     );
     await writeJsonConfig({ target: 'ekz' });
     expect(await usageError([])).toBe(
