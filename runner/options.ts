@@ -65,6 +65,15 @@ function checkWaitSeconds(value: string): string | undefined {
   return `invalid wait timeout "${value}"; give whole seconds from 1 to 3600, e.g. --wait-timeout 300`;
 }
 
+function checkCasePattern(value: string): string | undefined {
+  try {
+    new RegExp(value);
+    return undefined;
+  } catch (error) {
+    return `invalid case pattern "${value}" (${(error as Error).message}); give a JavaScript regular expression, e.g. --case 'aws-cli'`;
+  }
+}
+
 export const RUN_OPTIONS = [
   {
     key: 'suites',
@@ -73,6 +82,25 @@ export const RUN_OPTIONS = [
     env: 'PIC_SUITE',
     valueName: 'NAME',
     description: 'suite to run, a folder under suites/ (repeatable; default: every suite)',
+  },
+  {
+    key: 'files',
+    flag: 'file',
+    kind: 'list',
+    env: 'PIC_FILE',
+    valueName: 'NAME',
+    description:
+      'only this file of the suites, named without .test.ts (repeatable; e.g. credentials; cleanup matches cleanup.last; default: every file)',
+  },
+  {
+    key: 'casePattern',
+    flag: 'case',
+    kind: 'string',
+    env: 'PIC_CASE',
+    valueName: 'PATTERN',
+    description:
+      'only the cases whose full name (describe and case) matches this regular expression; the others are reported skipped',
+    check: checkCasePattern,
   },
   {
     key: 'target',
@@ -203,7 +231,7 @@ export const RUN_OPTIONS = [
     env: 'PIC_WAIT_TIMEOUT',
     valueName: 'SECONDS',
     description:
-      'eks target: longest single wait (pod Running, association effective, role assumable; default 120)',
+      'longest single wait: pod Running, association effective, role assumable (default: 60 on embedded, 120 on eks)',
     check: checkWaitSeconds,
   },
   {

@@ -25,6 +25,10 @@ export interface SuiteSelection {
   suites: readonly string[];
   /** How many files run at once. */
   parallelFiles?: number;
+  /** Only these files (absolute paths, --file); default: every file of the suites. */
+  files?: readonly string[];
+  /** Only the cases whose full name matches (--case, vitest's testNamePattern). */
+  casePattern?: string;
 }
 
 export interface VitestOutput {
@@ -51,6 +55,7 @@ async function openVitest(
     }),
     reporters: extra.reporters,
     ...(extra.provide ? { provide: extra.provide } : {}),
+    ...(selection.casePattern ? { testNamePattern: selection.casePattern } : {}),
   };
   const vitest = await createVitest(options, {}, { stdout: output.stdout, stderr: output.stderr });
   // vitest's logger exits the process 1 ms after SIGINT/SIGTERM; the runner must tear down first, so
@@ -80,7 +85,7 @@ export interface ListedFile {
 export async function listSuiteCases(selection: SuiteSelection, output: VitestOutput): Promise<ListedFile[]> {
   const vitest = await openVitest(selection, output, { reporters: [] });
   try {
-    const result = await vitest.collect([], { staticParse: false });
+    const result = await vitest.collect([...(selection.files ?? [])], { staticParse: false });
     return result.testModules
       .map((module) => ({
         path: relative(selection.suitesRoot, module.moduleId).split(sep).join('/'),
@@ -160,7 +165,7 @@ export async function runSuites(
       options.abortSignal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const ended = await Promise.race([vitest.start(), gaveUp]);
+      const ended = await Promise.race([vitest.start([...(selection.files ?? [])]), gaveUp]);
       abandoned = ended === 'gave-up';
     } catch (error) {
       if ((error as { code?: string }).code === 'VITEST_FILES_NOT_FOUND')

@@ -65,7 +65,7 @@ export function embeddedTargetInfo(
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,
-    waitTimeoutMs: EMBEDDED_WAIT_TIMEOUT_MS,
+    waitTimeoutMs: settings.waitTimeout ? Number(settings.waitTimeout) * 1000 : EMBEDDED_WAIT_TIMEOUT_MS,
   };
 }
 
