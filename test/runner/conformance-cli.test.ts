@@ -10,12 +10,15 @@ import { execa, type ResultPromise } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REDACTED } from '../../helpers/redact.ts';
+import { closedLoopbackPort } from '../targets/localstack/ports.ts';
 import { parseOrderLog } from './fixture-support.ts';
 
 const RUNNER = fileURLToPath(new URL('./fixture-runner.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/pod-identity-conformance.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE_SUITES = 'basics, blocking, broken, failing, leaky, ordering';
+/** No LocalStack listens there: the localstack target's endpoint check fails before anything starts. */
+const CLOSED_ENDPOINT = `http://127.0.0.1:${await closedLoopbackPort()}`;
 
 let work: string;
 let reports: string;
@@ -305,6 +308,7 @@ describe('conformance runner', () => {
         args: ['--region', 'mars-1'],
         says: 'malformed region "mars-1"; use an AWS region name such as us-east-1',
       },
+      { args: ['--parallel', '2.5'], says: 'invalid --parallel "2.5"; use a whole number from 1 to 32' },
       { args: ['--cluster=-bad'], says: 'invalid cluster name "-bad"; an EKS cluster name is 1-100 letters' },
       {
         args: [],
@@ -315,8 +319,8 @@ describe('conformance runner', () => {
       { args: [], config: { sute: ['basics'] }, says: 'has unknown key "sute"; valid keys: suites, target,' },
       { args: ['--report-dir', 'a-file/reports'], says: 'cannot write reports to "' },
       {
-        args: ['--target', 'localstack'],
-        says: 'target "localstack" is not available yet in this version; use --target embedded',
+        args: ['--target', 'localstack', '--localstack-endpoint', CLOSED_ENDPOINT],
+        says: `LocalStack endpoint ${CLOSED_ENDPOINT} does not answer (ECONNREFUSED); start LocalStack`,
       },
     ])('$says', async ({ args, env, config, says }) => {
       await writeFile(join(work, 'a-file'), 'a regular file');

@@ -9,22 +9,19 @@ describe('target registry', () => {
     expect(Object.keys(TARGETS).sort()).toEqual([...TARGET_NAMES].sort());
   });
 
-  it.each(['eks'] as const)(
-    'refuses %s for now with a configuration error naming the fix',
-    async (name) => {
-      const error = await TARGETS[name](
-        { suites: [], target: name, reportDir: '/r', keep: false },
-        'pic-202611281000-abcde',
-      ).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(ConfigurationError);
-      expect((error as Error).message).toBe(
-        `target "${name}" is not available yet in this version; use --target embedded`,
-      );
-    },
-  );
+  it.each(['eks'] as const)('refuses %s for now with a configuration error naming the fix', async (name) => {
+    const error = await TARGETS[name](
+      { suites: [], target: name, reportDir: '/r', keep: false },
+      'pic-202611281000-abcde',
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toBe(
+      `target "${name}" is not available yet in this version; use --target embedded`,
+    );
+  });
 });
 
 describe('loadOutstandingTeardown', () => {
