@@ -1,11 +1,14 @@
 // What a suite file needs around its cases: the target handed over by the runner, a run context, a
 // fixture stack torn down after the file, capability checks that skip with the target's reason, and the
-// in-pod clients. `useSuiteRun()` registers the file's beforeAll/afterAll hooks.
+// in-pod clients. `useSuiteRun()` registers the file's beforeAll/afterAll hooks, and a failure hook that
+// attaches the diagnostics of the file's pods (status, events, env names) to a failed case's report.
 
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { podDiagnostics } from '../fixtures/pod.ts';
 import { createRunContext, type RunContext } from '../fixtures/run-context.ts';
-import { FixtureStack } from '../fixtures/stack.ts';
+import { type FixtureHandle, FixtureStack } from '../fixtures/stack.ts';
 import type { CapabilityName, TargetInfo } from '../targets/target.ts';
+import { runIdLabelSelector } from './naming.ts';
 import { awsCliClient, type PodClient, type PodClientName, sdkProbeClient } from './pod-clients.ts';
 
 declare module 'vitest' {
@@ -36,14 +39,80 @@ export function targetInfo(): TargetInfo {
   return info;
 }
 
+interface PodRef {
+  namespace: string;
+  name: string;
+}
+
+/** A file's fixture stack that also remembers the namespaces and pods it holds, for diagnostics. */
+class DiagnosableStack extends FixtureStack {
+  readonly namespaces = new Set<string>();
+  readonly #pods = new Map<string, PodRef>();
+
+  get pods(): PodRef[] {
+    return [...this.#pods.values()];
+  }
+
+  override adopt<T extends FixtureHandle>(handle: T): T {
+    const { name, namespace } = handle as FixtureHandle & { name?: unknown; namespace?: unknown };
+    if (handle.kind === 'namespace' && typeof name === 'string') this.namespaces.add(name);
+    if (handle.kind === 'pod' && typeof name === 'string' && typeof namespace === 'string') {
+      this.#pods.set(`${namespace}/${name}`, { namespace, name });
+    }
+    return super.adopt(handle);
+  }
+}
+
+const MAX_DIAGNOSED_PODS = 10;
+
+/** Diagnostics of the file's pods: those it adopted and those still in its namespaces. */
+export async function diagnoseFilePods(
+  run: RunContext,
+  fixtures: { namespaces: Iterable<string>; pods: Iterable<PodRef> },
+): Promise<string> {
+  const pods = new Map<string, PodRef>();
+  for (const pod of fixtures.pods) pods.set(`${pod.namespace}/${pod.name}`, pod);
+  for (const namespace of fixtures.namespaces) {
+    try {
+      const list = await run.kube.core.listNamespacedPod({
+        namespace,
+        labelSelector: runIdLabelSelector(run.info.runId),
+      });
+      for (const pod of list.items) {
+        const name = pod.metadata?.name;
+        if (name) pods.set(`${namespace}/${name}`, { namespace, name });
+      }
+    } catch {
+      // The namespace may be gone already; the adopted pods are still diagnosed.
+    }
+  }
+  const sections: string[] = [];
+  for (const pod of [...pods.values()].slice(0, MAX_DIAGNOSED_PODS)) {
+    sections.push(await podDiagnostics(run, pod));
+  }
+  if (pods.size > MAX_DIAGNOSED_PODS)
+    sections.push(`(${pods.size - MAX_DIAGNOSED_PODS} more pods not shown)`);
+  return sections.join('\n');
+}
+
 /** Registers the file's hooks and returns accessors valid inside hooks and cases. */
 export function useSuiteRun(): SuiteRun {
   let run: RunContext | undefined;
-  let stack: FixtureStack | undefined;
+  let stack: DiagnosableStack | undefined;
   beforeAll(() => {
     const info = targetInfo();
     run = createRunContext(info);
-    stack = new FixtureStack({ keep: info.keep });
+    stack = new DiagnosableStack({ keep: info.keep });
+  });
+  beforeEach((ctx) => {
+    ctx.onTestFailed(async () => {
+      if (!run || !stack) return;
+      const diagnostics = await diagnoseFilePods(run, stack).catch(
+        (error: unknown) => `pod diagnostics could not be gathered: ${(error as Error).message}`,
+      );
+      // Annotations are closed once a case has failed; the runner reads this from the case's meta.
+      if (diagnostics) ctx.task.meta.podDiagnostics = diagnostics;
+    });
   });
   afterAll(async () => {
     try {

@@ -4,6 +4,8 @@
 
 import { hostname } from 'node:os';
 import { XMLBuilder } from 'fast-xml-parser';
+import type { PreflightCheck } from '../targets/target.ts';
+import { preflightFailed } from './preflight.ts';
 import {
   type CaseReport,
   countCases,
@@ -45,11 +47,18 @@ function renderCase(file: FileReport, testCase: CaseReport): Record<string, unkn
     '@_name': xmlAttribute(testCase.name),
     '@_time': seconds(testCase.durationMs),
   };
-  if (testCase.status === 'failed' && testCase.failure) element.failure = renderFailure(testCase.failure);
+  if (testCase.status === 'failed' && testCase.failure) {
+    element.failure = renderFailure(testCase.failure);
+    if (testCase.diagnostics) {
+      const failure = element.failure as Record<string, string>;
+      failure['#text'] += `\n\nDiagnostics:\n${xmlText(testCase.diagnostics)}`;
+    }
+  }
   if (testCase.status === 'skipped' || testCase.status === 'not run') {
     element.skipped = { '@_message': xmlAttribute(testCase.reason ?? testCase.status) };
   }
-  if (testCase.notes.length > 0) element['system-out'] = xmlText(testCase.notes.join('\n'));
+  const output = [...testCase.notes, ...(testCase.diagnostics ? [testCase.diagnostics] : [])];
+  if (output.length > 0) element['system-out'] = xmlText(output.join('\n'));
   return element;
 }
 
@@ -61,6 +70,10 @@ function renderFile(report: RunReport, file: FileReport): Record<string, unknown
     ['region', report.region ?? ''],
     ['run-id', report.runId],
     ['file', file.path],
+    ...(report.preflight ?? []).map((check) => [
+      `preflight: ${check.name}`,
+      `${check.status}: ${check.detail}`,
+    ]),
   ].map(([name, value]) => ({ '@_name': name, '@_value': xmlAttribute(value ?? '') }));
   const cases = file.cases.map((testCase) => renderCase(file, testCase));
   // A file that failed outside its cases (did not load, a hook threw) gets a case of its own, so CI
@@ -88,9 +101,41 @@ function renderFile(report: RunReport, file: FileReport): Record<string, unknown
   };
 }
 
+/** A failed preflight ran no suite: its checks become the one testsuite, so CI shows what to fix. */
+function renderPreflightSuite(report: RunReport, checks: PreflightCheck[]): Record<string, unknown> {
+  const cases = checks.map((check) => ({
+    '@_classname': 'preflight',
+    '@_name': xmlAttribute(check.name),
+    '@_time': '0.000',
+    ...(check.status === 'failed'
+      ? {
+          failure: {
+            '@_message': xmlAttribute(check.detail),
+            '@_type': 'PreflightFailure',
+            '#text': xmlText(check.detail),
+          },
+        }
+      : check.status === 'not checked'
+        ? { skipped: { '@_message': xmlAttribute(check.detail) } }
+        : { 'system-out': xmlText(`${check.status}: ${check.detail}`) }),
+  }));
+  return {
+    '@_name': 'preflight',
+    '@_tests': String(cases.length),
+    '@_failures': String(checks.filter((c) => c.status === 'failed').length),
+    '@_errors': '0',
+    '@_skipped': String(checks.filter((c) => c.status === 'not checked').length),
+    '@_time': '0.000',
+    '@_timestamp': report.startedAt.toISOString(),
+    '@_hostname': xmlAttribute(hostname()),
+    testcase: cases,
+  };
+}
+
 export function renderJunit(report: RunReport): string {
   const counts = countCases(report.files);
   const fileErrors = report.files.reduce((n, file) => n + file.errors.length, 0);
+  const preflight = report.preflight && preflightFailed(report.preflight) ? report.preflight : [];
   const builder = new XMLBuilder({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
@@ -101,13 +146,16 @@ export function renderJunit(report: RunReport): string {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     testsuites: {
       '@_name': 'pod-identity-conformance',
-      '@_tests': String(counts.total + fileErrors),
-      '@_failures': String(counts.failed),
+      '@_tests': String(counts.total + fileErrors + preflight.length),
+      '@_failures': String(counts.failed + preflight.filter((check) => check.status === 'failed').length),
       '@_errors': String(fileErrors + report.runErrors.length),
       '@_skipped': String(counts.skipped + counts['not run']),
       '@_time': seconds(report.durationMs),
       '@_timestamp': report.startedAt.toISOString(),
-      testsuite: report.files.map((file) => renderFile(report, file)),
+      testsuite: [
+        ...(preflight.length > 0 ? [renderPreflightSuite(report, preflight)] : []),
+        ...report.files.map((file) => renderFile(report, file)),
+      ],
       ...(report.runErrors.length > 0
         ? {
             'system-err': xmlText(

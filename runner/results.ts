@@ -5,7 +5,7 @@ import { relative, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { SerializedError, TestCase, TestModule } from 'vitest/node';
 import type { LedgerRecord } from '../helpers/ledger.ts';
-import type { TargetName } from '../targets/target.ts';
+import type { PreflightCheck, TargetName } from '../targets/target.ts';
 import type { TeardownResult } from './teardown.ts';
 
 export type CaseStatus = 'passed' | 'failed' | 'skipped' | 'not run';
@@ -27,6 +27,8 @@ export interface CaseReport {
   /** Why it was skipped or not run. */
   reason?: string;
   failure?: FailureReport;
+  /** What the suite gathered when the case failed (pod status, events, env names), for the reader. */
+  diagnostics?: string;
 }
 
 export interface FileReport {
@@ -56,6 +58,15 @@ export interface RunReport {
   kept?: LedgerRecord[];
   /** Results of deleting what the ledger still listed after the run or on a signal. */
   teardown: TeardownResult[];
+  /** The target's checks before anything was created (eks), when it made any. */
+  preflight?: PreflightCheck[];
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    /** Pod status, events and env names a suite gathered when the case failed (helpers/suite.ts). */
+    podDiagnostics?: string;
+  }
 }
 
 export const NAME_SEPARATOR = ' › ';
@@ -105,10 +116,12 @@ function summarizeCase(
       const [first, ...rest] = result.errors.map((error) => summarizeError(error, clean));
       const failure = first ?? { type: 'Error', message: 'failed without an error', details: '' };
       const more = rest.map((error) => `${error.type}: ${error.message}\n${error.details}`).join('\n');
+      const diagnostics = test.meta().podDiagnostics;
       return {
         ...base,
         status: 'failed',
         failure: { ...failure, details: [failure.details, more].filter(Boolean).join('\n') },
+        ...(typeof diagnostics === 'string' && diagnostics !== '' ? { diagnostics: clean(diagnostics) } : {}),
       };
     }
     case 'skipped': {

@@ -9,12 +9,13 @@ import { type LedgerRecord, ledgerPathFor, RunLedger } from '../helpers/ledger.t
 import { redact, registerSecret } from '../helpers/redact.ts';
 import { newRunId } from '../helpers/run-id.ts';
 import type { TargetFactory } from '../targets/index.ts';
-import type { Target, TargetName } from '../targets/target.ts';
+import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { helpText, parseCommandLine } from './cli.ts';
 import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
 import { renderJunit } from './junit.ts';
 import { DEFAULT_PARALLEL_FILES } from './options.ts';
+import { PreflightError, preflightLine } from './preflight.ts';
 import { type OutputStream, redactingStream } from './redacting-stream.ts';
 import { checkReportDirUsable, createReportDir } from './report-dir.ts';
 import { countCases, type RunReport, runFailed, summarizeError, summarizeFiles } from './results.ts';
@@ -118,8 +119,19 @@ async function runSelected(
   let teardown: TeardownResult[] = [];
   let kept: LedgerRecord[] | undefined;
   try {
-    target = await startTarget(settings, runId, deps);
+    try {
+      target = await startTarget(settings, runId, deps);
+    } catch (error) {
+      if (error instanceof PreflightError) {
+        await writePreflightReports(error.checks, { settings, runId, startedAt }, deps, warn);
+      }
+      throw error;
+    }
     const { info } = target;
+    if (target.preflight) {
+      const lines = [`${PREFIX} preflight passed:`, ...target.preflight.map(preflightLine)];
+      deps.stdout.write(`${redact(lines.join('\n'))}\n`);
+    }
     registerSecret(info.credentials?.secretAccessKey);
     registerSecret(info.credentials?.sessionToken);
     await createReportDir(settings.reportDir);
@@ -167,6 +179,7 @@ async function runSelected(
     ...(interrupts.signal ? { interruptedBy: interrupts.signal } : {}),
     ...(kept ? { kept } : {}),
     teardown: teardown.map((t) => ({ ...t, ...(t.error ? { error: redact(t.error) } : {}) })),
+    ...(target?.preflight ? { preflight: target.preflight } : {}),
   };
   await writeReports(report, settings.reportDir, deps, warn);
 
@@ -206,6 +219,37 @@ async function deleteOutstanding(
     warn(`${PREFIX} find and delete what is left with \`npm run janitor -- --run-id ${runId} --delete\``);
   }
   return results;
+}
+
+/** A failed preflight started and created nothing; its checks still go to junit.xml and summary.md. */
+async function writePreflightReports(
+  checks: PreflightCheck[],
+  run: { settings: RunSettings; runId: string; startedAt: Date },
+  deps: RunnerDeps,
+  warn: (line: string) => void,
+): Promise<void> {
+  const { settings, runId, startedAt } = run;
+  const report: RunReport = {
+    runId,
+    target: settings.target,
+    cluster: settings.cluster,
+    region: settings.region,
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    files: [],
+    runErrors: [],
+    teardown: [],
+    preflight: checks,
+  };
+  try {
+    await createReportDir(settings.reportDir);
+    const summary = redact(renderSummary(report));
+    await writeFile(join(settings.reportDir, 'junit.xml'), redact(renderJunit(report)));
+    await writeFile(join(settings.reportDir, 'summary.md'), summary);
+    if (deps.env.GITHUB_STEP_SUMMARY) await appendFile(deps.env.GITHUB_STEP_SUMMARY, summary);
+  } catch (error) {
+    warn(`${PREFIX} could not write the preflight reports (${(error as Error).message})`);
+  }
 }
 
 async function writeReports(

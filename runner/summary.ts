@@ -3,6 +3,7 @@
 // the teardown did. Rendered from the redacted RunReport.
 
 import type { LedgerRecord } from '../helpers/ledger.ts';
+import { preflightFailed } from './preflight.ts';
 import { countCases, type FailureReport, NAME_SEPARATOR, type RunReport } from './results.ts';
 
 const MAX_FAILURE_DETAILS = 4000;
@@ -23,6 +24,7 @@ function describeRef(record: LedgerRecord): string {
 
 function outcome(report: RunReport): string {
   if (report.interruptedBy) return `interrupted (${report.interruptedBy})`;
+  if (report.preflight && preflightFailed(report.preflight)) return 'preflight failed, nothing was created';
   const counts = countCases(report.files);
   const failed =
     counts.failed > 0 || report.runErrors.length > 0 || report.files.some((f) => f.errors.length > 0);
@@ -36,11 +38,24 @@ function fence(text: string): string[] {
   return ['```', body.replace(/```/g, "'''"), '```'];
 }
 
-function failureBlock(title: string, failure: FailureReport): string[] {
+function failureBlock(title: string, failure: FailureReport, diagnostics?: string): string[] {
   return [
     `### ${title}`,
     '',
     ...fence([`${failure.type}: ${failure.message}`, failure.details].filter(Boolean).join('\n\n')),
+    '',
+    ...(diagnostics ? ['Diagnostics:', '', ...fence(diagnostics), ''] : []),
+  ];
+}
+
+function preflightSection(report: RunReport): string[] {
+  if (!report.preflight) return [];
+  return [
+    '## Preflight',
+    '',
+    '| Check | Result | Detail |',
+    '|---|---|---|',
+    ...report.preflight.map((check) => `| ${cell(check.name)} | ${check.status} | ${cell(check.detail)} |`),
     '',
   ];
 }
@@ -59,6 +74,7 @@ export function renderSummary(report: RunReport): string {
     `| Started | ${report.startedAt.toISOString()} |`,
     `| Duration | ${duration(report.durationMs)} |`,
     '',
+    ...preflightSection(report),
     `**Totals:** ${counts.total} cases: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts['not run']} not run`,
     '',
     '## Cases',
@@ -84,7 +100,7 @@ export function renderSummary(report: RunReport): string {
 
   const failures = report.files.flatMap((file) => [
     ...file.cases.flatMap((c) =>
-      c.failure ? failureBlock(`${file.name}${NAME_SEPARATOR}${c.name}`, c.failure) : [],
+      c.failure ? failureBlock(`${file.name}${NAME_SEPARATOR}${c.name}`, c.failure, c.diagnostics) : [],
     ),
     ...file.errors.flatMap((error) => failureBlock(`${file.name} (file)`, error)),
   ]);

@@ -79,8 +79,20 @@ export interface TargetInfo {
   waitTimeoutMs: number;
 }
 
+/** One check a target made before creating anything (the eks target's preflight), for the reports. */
+export interface PreflightCheck {
+  /** What was checked, e.g. "account allowed". */
+  name: string;
+  /** warning: could not be decided, reported without failing; not checked: an earlier check failed. */
+  status: 'passed' | 'failed' | 'warning' | 'not checked';
+  /** What was found and, when it failed, what to change. */
+  detail: string;
+}
+
 /** A resolved target: its info plus what must be released when the run ends. */
 export interface Target {
   info: TargetInfo;
   close(): Promise<void>;
+  /** The checks the target made before anything was created, when it makes any. */
+  preflight?: PreflightCheck[];
 }
