@@ -106,7 +106,7 @@ export async function createLocalstackTarget(
         region,
         accountId,
         clusterName: settings.cluster ?? LOCALSTACK_DEFAULT_CLUSTER,
-        externalAws: { endpoint: endpoint.url, credentials },
+        externalAws: { endpoint: endpoint.url, credentials: { ...credentials } },
       }),
       awsCliDirectory(),
     ]);

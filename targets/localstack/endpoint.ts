@@ -67,7 +67,8 @@ export async function checkCredentialsAccepted(
   region: string,
   credentials: EndpointCredentials,
 ): Promise<string> {
-  const sts = new STSClient({ endpoint: url, region, credentials, maxAttempts: 2 });
+  // A copy: the SDK annotates the credentials object it is given.
+  const sts = new STSClient({ endpoint: url, region, credentials: { ...credentials }, maxAttempts: 2 });
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     if (!identity.Account) throw new Error('sts:GetCallerIdentity returned no account id');
