@@ -20,7 +20,7 @@ import { type OutputStream, redactingStream } from './redacting-stream.ts';
 import { checkReportDirUsable, createReportDir } from './report-dir.ts';
 import { countCases, type RunReport, runFailed, summarizeError, summarizeFiles } from './results.ts';
 import { type RunSettings, resolveSettings } from './settings.ts';
-import { findSuites } from './suites.ts';
+import { findSuites, resolveSuiteFiles } from './suites.ts';
 import { renderSummary } from './summary.ts';
 import type { OutstandingTeardown, TeardownResult } from './teardown.ts';
 // vitest itself is loaded only to list or run: bad input and --help answer without it.
@@ -65,6 +65,10 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       suitesRoot: deps.suitesRoot,
       suites: settings.suites,
       parallelFiles: Number(settings.parallel ?? DEFAULT_PARALLEL_FILES),
+      ...(settings.files
+        ? { files: await resolveSuiteFiles(deps.suitesRoot, settings.suites, settings.files) }
+        : {}),
+      ...(settings.casePattern ? { casePattern: settings.casePattern } : {}),
     };
     if (commandLine.list) return await listCases(selection, deps);
     await checkReportDirUsable(settings.reportDir);
