@@ -1,7 +1,6 @@
 // The target registry: name -> factory that resolves a Target from the run's settings. Factories are
 // loaded on demand so `--help`, `--list` and bad input never load a simulator or an SDK.
 
-import { ConfigurationError } from '../runner/errors.ts';
 import type { RunSettings } from '../runner/settings.ts';
 import { type OutstandingTeardown, reportOnlyTeardown } from '../runner/teardown.ts';
 import type { Target, TargetName } from './target.ts';
@@ -20,19 +19,12 @@ export type TargetFactory = (
   options?: TargetStartOptions,
 ) => Promise<Target>;
 
-function notAvailableYet(name: TargetName): TargetFactory {
-  return async () => {
-    throw new ConfigurationError(
-      `target "${name}" is not available yet in this version; use --target embedded`,
-    );
-  };
-}
-
 export const TARGETS: Record<TargetName, TargetFactory> = {
   embedded: async (settings, runId) => (await import('./embedded.ts')).createEmbeddedTarget(settings, runId),
   localstack: async (settings, runId, options) =>
     (await import('./localstack.ts')).createLocalstackTarget(settings, runId, options),
-  eks: notAvailableYet('eks'),
+  eks: async (settings, runId, options) =>
+    (await import('./eks.ts')).createEksTarget(settings, runId, options),
 };
 
 const FIXTURE_TEARDOWN_MODULE = new URL('../fixtures/teardown.ts', import.meta.url);

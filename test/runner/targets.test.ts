@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../runner/errors.ts';
 import { reportOnlyTeardown } from '../../runner/teardown.ts';
 import { loadOutstandingTeardown, TARGETS } from '../../targets/index.ts';
 import { TARGET_NAMES } from '../../targets/target.ts';
@@ -7,20 +6,6 @@ import { TARGET_NAMES } from '../../targets/target.ts';
 describe('target registry', () => {
   it('has a factory for every target name', () => {
     expect(Object.keys(TARGETS).sort()).toEqual([...TARGET_NAMES].sort());
-  });
-
-  it.each(['eks'] as const)('refuses %s for now with a configuration error naming the fix', async (name) => {
-    const error = await TARGETS[name](
-      { suites: [], target: name, reportDir: '/r', keep: false },
-      'pic-202611281000-abcde',
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toBe(
-      `target "${name}" is not available yet in this version; use --target embedded`,
-    );
   });
 });
 
