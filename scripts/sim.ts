@@ -4,13 +4,14 @@
 // runs until SIGINT or SIGTERM, when it stops everything it started.
 //
 //   npm run sim -- [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR]
+//                  [--without-agent-addon]   # a cluster without the pod identity agent add-on/DaemonSet
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
 import { startSim } from '../sim/index.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -18,7 +19,14 @@ export function shellQuote(value: string): string {
 }
 
 async function main(): Promise<void> {
-  let values: { cluster?: string; region?: string; account?: string; 'state-dir'?: string; help?: boolean };
+  let values: {
+    cluster?: string;
+    region?: string;
+    account?: string;
+    'state-dir'?: string;
+    'without-agent-addon'?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
@@ -26,6 +34,7 @@ async function main(): Promise<void> {
         region: { type: 'string' },
         account: { type: 'string' },
         'state-dir': { type: 'string' },
+        'without-agent-addon': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -50,6 +59,7 @@ async function main(): Promise<void> {
       region: values.region,
       accountId: values.account,
       stateDir: values['state-dir'],
+      ...(values['without-agent-addon'] ? { podIdentityAgentAddon: false } : {}),
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
