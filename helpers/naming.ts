@@ -21,6 +21,13 @@ export function awsTagMap(runId: string, now = new Date()): Record<string, strin
   return Object.fromEntries(awsTags(runId, now).map((t) => [t.Key, t.Value]));
 }
 
+/** The time in a created-at tag, or undefined when the tag is absent or not a date. */
+export function createdAtFromTag(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 export function kubeLabels(runId: string): Record<string, string> {
   return { [LABEL_MANAGED_BY]: TOOL_NAME, [LABEL_RUN_ID]: runId };
 }

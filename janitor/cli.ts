@@ -1,0 +1,179 @@
+// The janitor's command line: its own flags (--older-than, --run-id, --delete) plus the runner's target
+// options from runner/options.ts (--target, --cluster, --region, --context, --localstack-endpoint ...),
+// resolved into RunSettings exactly as the runner resolves them. Options that only steer a run
+// (which suites and cases, parallelism, --keep, reports, the pods' image and placement) are not
+// accepted, nor --localstack-container: a LocalStack started now would hold nothing to clean.
+
+import { parseArgs } from 'node:util';
+import { RUN_ID_PATTERN } from '../helpers/run-id.ts';
+import type { CommandLine } from '../runner/cli.ts';
+import { splitList } from '../runner/cli.ts';
+import { UsageError } from '../runner/errors.ts';
+import { type OptionValues, RUN_OPTIONS, type RunOptionSpec } from '../runner/options.ts';
+import { parseDuration } from './duration.ts';
+
+/** Runner options that only matter while cases run. */
+const RUN_ONLY_OPTION_KEYS: readonly string[] = [
+  'suites',
+  'files',
+  'casePattern',
+  'parallel',
+  'keep',
+  'reportDir',
+  'podImage',
+  'nodeSelector',
+  'tolerations',
+  'localstackContainer',
+  'localstackImage',
+];
+
+export const JANITOR_FLAGS = [
+  {
+    flag: 'older-than',
+    kind: 'string',
+    valueName: 'DURATION',
+    description:
+      'only resources created longer ago than this (2h, 90m, 1d12h), by their created-at tag, else their creation time',
+  },
+  {
+    flag: 'run-id',
+    kind: 'string',
+    valueName: 'ID',
+    description: 'only the resources of this run (pic-<yyyymmddhhmm>-<5 characters>)',
+  },
+  {
+    flag: 'delete',
+    kind: 'boolean',
+    description: 'delete what is found (default: a dry run that only lists)',
+  },
+  {
+    flag: 'config',
+    kind: 'string',
+    valueName: 'PATH',
+    description:
+      'config file (default: pod-identity-conformance.config.json or .ts in the working directory)',
+  },
+  { flag: 'help', kind: 'boolean', description: 'show this help' },
+] as const;
+
+/** The runner options the janitor takes: everything that resolves a target. */
+export function janitorTargetOptions(): RunOptionSpec[] {
+  return RUN_OPTIONS.filter((option) => !RUN_ONLY_OPTION_KEYS.includes(option.key));
+}
+
+export interface JanitorCommandLine {
+  /** The target options given, in the runner's form (for resolveSettings). */
+  commandLine: CommandLine;
+  /** --older-than as given and in milliseconds. */
+  olderThan?: { text: string; ms: number };
+  runId?: string;
+  delete: boolean;
+  help: boolean;
+}
+
+export function parseJanitorCommandLine(argv: readonly string[]): JanitorCommandLine {
+  const targetOptions = janitorTargetOptions();
+  const options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {};
+  for (const option of targetOptions) {
+    options[option.flag] =
+      option.kind === 'list'
+        ? { type: 'string', multiple: true }
+        : { type: option.kind === 'boolean' ? 'boolean' : 'string' };
+  }
+  for (const flag of JANITOR_FLAGS)
+    options[flag.flag] = { type: flag.kind === 'boolean' ? 'boolean' : 'string' };
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowNegative: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error, targetOptions));
+  }
+  const raw = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const values: Record<string, unknown> = {};
+  for (const option of targetOptions) {
+    const value = raw[option.flag];
+    if (value !== undefined)
+      values[option.key] = option.kind === 'list' ? splitList(value as string[]) : value;
+  }
+
+  const olderThan = raw['older-than'] as string | undefined;
+  const olderThanMs = olderThan === undefined ? undefined : parseDuration(olderThan);
+  if (olderThan !== undefined && olderThanMs === undefined) {
+    throw new UsageError(
+      `invalid --older-than "${olderThan}"; give a duration such as 2h, 90m, 1d12h or 45s`,
+    );
+  }
+  const runId = raw['run-id'] as string | undefined;
+  if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) {
+    throw new UsageError(
+      `invalid --run-id "${runId}"; a run id looks like pic-202611281030-x7k2q (see the run's summary.md or ledger file name)`,
+    );
+  }
+  return {
+    commandLine: {
+      values: values as OptionValues,
+      configPath: raw.config as string | undefined,
+      list: false,
+      help: false,
+    },
+    ...(olderThan !== undefined && olderThanMs !== undefined
+      ? { olderThan: { text: olderThan, ms: olderThanMs } }
+      : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    delete: raw.delete === true,
+    help: raw.help === true,
+  };
+}
+
+function validFlags(targetOptions: readonly RunOptionSpec[]): string[] {
+  return [...JANITOR_FLAGS.map((f) => `--${f.flag}`), ...targetOptions.map((o) => `--${o.flag}`)];
+}
+
+function describeParseError(error: unknown, targetOptions: readonly RunOptionSpec[]): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const runOnly = RUN_OPTIONS.some((o) => `--${o.flag}` === quoted);
+      const why = runOnly ? ' (an option of conformance runs; the janitor does not take it)' : '';
+      return `unknown option "${quoted}"${why}; valid options: ${validFlags(targetOptions).join(', ')}`;
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument "${quoted}"; options take the form --name value (see --help)`;
+    default:
+      return `${message.replace(/\.$/, '')}; see --help`;
+  }
+}
+
+export function janitorHelpText(): string {
+  const rows: Array<[string, string, string]> = [];
+  for (const flag of JANITOR_FLAGS) {
+    const value = 'valueName' in flag ? ` ${flag.valueName}` : '';
+    rows.push([`--${flag.flag}${value}`, flag.description, '']);
+  }
+  for (const option of janitorTargetOptions()) {
+    const value = option.valueName ? ` ${option.valueName}` : '';
+    rows.push([`--${option.flag}${value}`, option.description, option.env ?? '']);
+  }
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  const lines = rows.map(([flag, description, env]) =>
+    `  ${flag.padEnd(width)}${description}${env ? ` [${env}]` : ''}`.trimEnd(),
+  );
+  return [
+    'Usage: npm run janitor -- --target localstack|eks [--older-than 2h] [--run-id ID] [--delete] [target options]',
+    '',
+    "Finds what pod-identity-conformance runs left on a target, by the tool's markers only: IAM roles under",
+    'the path /pod-identity-conformance/ tagged with a run id (with their policies), pod identity associations',
+    'tagged with a run id, namespaces labelled by the tool, S3 buckets named pic-... tagged with a run id (with',
+    'their objects). Lists them (dry run) or, with --delete, deletes them: associations, namespaces, roles,',
+    'buckets. The embedded target is refused: its simulator ends with the run, so nothing of it is left.',
+    '',
+    'Options:',
+    ...lines,
+    '',
+    'Exit codes: 0 nothing left or all deleted (a dry run lists and exits 0), 1 a delete failed, 2 bad usage or configuration.',
+    '',
+  ].join('\n');
+}
