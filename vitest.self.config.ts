@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Suites the conformance runner's own tests run through the runner (test/runner/fixture-runner.ts).
-    exclude: [...configDefaults.exclude, 'test/runner/fixture-suites/**'],
+    exclude: [...configDefaults.exclude, 'test/**/fixture-suites/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
