@@ -84,6 +84,15 @@ export const RUN_OPTIONS = [
     description: 'suite to run, a folder under suites/ (repeatable; default: every suite)',
   },
   {
+    key: 'target',
+    flag: 'target',
+    kind: 'string',
+    env: 'PIC_TARGET',
+    valueName: 'NAME',
+    description: 'where to run: embedded (default, offline simulator), localstack, eks',
+    choices: TARGET_NAMES,
+  },
+  {
     key: 'files',
     flag: 'file',
     kind: 'list',
@@ -101,15 +110,6 @@ export const RUN_OPTIONS = [
     description:
       'only the cases whose full name (describe and case) matches this regular expression; the others are reported skipped',
     check: checkCasePattern,
-  },
-  {
-    key: 'target',
-    flag: 'target',
-    kind: 'string',
-    env: 'PIC_TARGET',
-    valueName: 'NAME',
-    description: 'where to run: embedded (default, offline simulator), localstack, eks',
-    choices: TARGET_NAMES,
   },
   {
     key: 'cluster',

@@ -3,7 +3,7 @@
 
 import { relative, sep } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import type { SerializedError, TestCase, TestModule } from 'vitest/node';
+import type { SerializedError, TestCase, TestModule, TestSuite } from 'vitest/node';
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import type { PreflightCheck, TargetName } from '../targets/target.ts';
 import type { TeardownResult } from './teardown.ts';
@@ -79,21 +79,29 @@ export function summarizeFiles(
   suitesRoot: string,
   clean: (text: string) => string,
   interruptedBy: string | undefined,
+  /** The run's --case pattern: cases it leaves out are skipped for that reason. */
+  casePattern?: string,
 ): FileReport[] {
+  const selected = casePattern ? new RegExp(casePattern) : undefined;
   const files: FileReport[] = [];
   for (const module of modules) {
     // Queued files never started (the run was interrupted first): nothing to say about their cases.
     if (module.state() === 'queued') continue;
     const path = relative(suitesRoot, module.moduleId).split(sep).join('/');
     const suite = path.split('/')[0] ?? path;
-    const cases = [...module.children.allTests()].map((test) => summarizeCase(test, clean, interruptedBy));
+    const cases = [...module.children.allTests()].map((test) =>
+      summarizeCase(test, clean, interruptedBy, selected),
+    );
     files.push({
       suite,
       name: clean(path.replace(/\.test\.ts$/, '')),
       path: clean(path),
       durationMs: module.diagnostic().duration,
       cases,
-      errors: module.errors().map((error) => summarizeError(error, clean)),
+      // A failed beforeAll/afterAll of a describe block is that suite's error, not the module's.
+      errors: [module, ...module.children.allSuites()]
+        .flatMap((part) => part.errors())
+        .map((error) => summarizeError(error, clean)),
     });
   }
   return files.sort((a, b) => a.name.localeCompare(b.name));
@@ -103,6 +111,7 @@ function summarizeCase(
   test: TestCase,
   clean: (text: string) => string,
   interruptedBy: string | undefined,
+  selected: RegExp | undefined,
 ): CaseReport {
   const interrupted = `interrupted by ${interruptedBy} before it finished`;
   const result = test.result();
@@ -129,6 +138,21 @@ function summarizeCase(
       if (interruptedBy && test.options.mode === 'run' && cancelled) {
         return { ...base, status: 'not run', reason: interrupted };
       }
+      // vitest skips the cases of a describe block whose beforeAll failed: they failed to run. (A case
+      // that skipped itself has started, so it has diagnostics.)
+      const neverStarted = test.options.mode === 'run' && result.note === undefined && !test.diagnostic();
+      const setUp = neverStarted ? failedSetUp(test) : undefined;
+      if (setUp) {
+        const error = summarizeError(setUp, clean);
+        return {
+          ...base,
+          status: 'failed',
+          failure: { ...error, message: `its set-up (beforeAll) failed: ${error.message}` },
+        };
+      }
+      if (selected && test.options.mode === 'skip' && !selected.test(test.fullName)) {
+        return { ...base, status: 'skipped', reason: clean(`not selected by --case ${selected.source}`) };
+      }
       return {
         ...base,
         status: 'skipped',
@@ -137,6 +161,15 @@ function summarizeCase(
     }
     default:
       return { ...base, status: 'not run', reason: interruptedBy ? interrupted : 'the run ended before it' };
+  }
+}
+
+/** The first error of the case's enclosing describe blocks or module: a hook of theirs failed. */
+function failedSetUp(test: TestCase): SerializedError | undefined {
+  for (let parent: TestSuite | TestModule = test.parent; ; parent = parent.parent) {
+    const [error] = parent.errors();
+    if (error) return error;
+    if (parent.type === 'module') return undefined;
   }
 }
 
