@@ -1,6 +1,6 @@
 // npm run iam-policy: writes docs/runner-iam-policy.json, the least-privilege IAM policy for the runner
 // on a real cluster, generated from what the code calls. Every AWS SDK command constructed
-// (`new XxxCommand(`) in the code that runs against real AWS is mapped, through the explicit table
+// (`new XxxCommand(`, aliased imports included) in the code that runs against real AWS is mapped, through the explicit table
 // below, to the IAM actions it needs, scoped to the tool's markers where IAM allows it (roles under the
 // path /pod-identity-conformance/, buckets pic-*). A command without a mapping is an error: add it to
 // COMMAND_ACTIONS. `--check` exits 1 with a diff when the committed file is stale.
@@ -129,7 +129,7 @@ export interface CommandUse {
 }
 
 const IMPORT_FROM_SDK = /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"]@aws-sdk\/client-([a-z0-9-]+)['"]/g;
-const NEW_COMMAND = /\bnew\s+([A-Z][A-Za-z0-9]*)Command\s*\(/g;
+const NEW_EXPRESSION = /\bnew\s+([A-Za-z_$][\w$]*)\s*\(/g;
 
 /** The SDK commands a source file constructs, with the service each is imported from. */
 export function commandsInSource(source: string, file: string): CommandUse[] {
@@ -142,13 +142,16 @@ export function commandsInSource(source: string, file: string): CommandUse[] {
         .split(/\s+as\s+/);
       const local = (names[1] ?? names[0])!.trim();
       const imported = names[0]!.trim();
-      if (local) serviceOf.set(local, `${match[2]}:${imported.replace(/Command$/, '')}`);
+      if (local && imported.endsWith('Command')) {
+        serviceOf.set(local, `${match[2]}:${imported.replace(/Command$/, '')}`);
+      }
     }
   }
   const uses: CommandUse[] = [];
-  for (const match of source.matchAll(NEW_COMMAND)) {
-    const local = `${match[1]}Command`;
+  for (const match of source.matchAll(NEW_EXPRESSION)) {
+    const local = match[1]!;
     const command = serviceOf.get(local);
+    if (!command && !local.endsWith('Command')) continue;
     if (!command) {
       throw new Error(
         `${file}: cannot tell which AWS service ${local} belongs to; import it from @aws-sdk/client-<service> in that file`,

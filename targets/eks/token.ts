@@ -63,6 +63,8 @@ export class EksTokenSource {
     clusterName: string;
     region: string;
     credentials?: CredentialProvider;
+    /** The STS endpoint; default: what the SDK resolves (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, regional). */
+    endpoint?: string;
     now?: () => Date;
   }) {
     this.#clusterName = options.clusterName;
@@ -71,6 +73,7 @@ export class EksTokenSource {
     this.#sts = new STSClient({
       region: options.region,
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     });
   }
 
