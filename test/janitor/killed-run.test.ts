@@ -1,0 +1,208 @@
+// What a killed run leaves, found and removed by the janitor, all through the real commands: a
+// standalone simulator (`node scripts/sim.ts`) stands in for an EKS cluster and its AWS account, the
+// suite runs on it with `--target eks`, is SIGKILLed once its ledger shows resources (no teardown can
+// run), then `npm run janitor` lists them, deletes them, and finds nothing the second time.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findToolResources } from '../../fixtures/inventory.ts';
+import { createRunContext } from '../../fixtures/run-context.ts';
+import { type LedgerRecord, RunLedger } from '../../helpers/ledger.ts';
+import { escapeRegExp } from '../../helpers/naming.ts';
+import { childEnv } from '../targets/localstack/child-env.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const SIM = join(REPO, 'scripts/sim.ts');
+const CONFORMANCE = join(REPO, 'scripts/conformance.ts');
+const JANITOR = join(REPO, 'scripts/janitor.ts');
+const ACCOUNT = '111122223333';
+const TIMEOUT_MS = 240_000;
+
+let work: string;
+let sim: ChildProcess | undefined;
+let simEnv: Record<string, string> = {};
+
+/** Starts `node scripts/sim.ts` and returns its exports once it prints `ready`. */
+async function startStandaloneSim(stateDir: string): Promise<Record<string, string>> {
+  const child = spawn(process.execPath, [SIM, '--state-dir', stateDir], {
+    cwd: REPO,
+    env: childEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  sim = child;
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exports: Record<string, string> = {};
+  await new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(
+      () => reject(new Error(`scripts/sim.ts not ready within 30 s: ${stderr}`)),
+      30_000,
+    );
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line === 'ready') {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        const match = /^export ([A-Z_]+)='(.*)'$/.exec(line);
+        if (match) exports[match[1]!] = match[2]!;
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`scripts/sim.ts exited with ${code} before ready: ${stderr}`));
+    });
+  });
+  return exports;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'pic-killed-run-'));
+  simEnv = await startStandaloneSim(join(work, 'sim'));
+});
+
+afterAll(async () => {
+  if (sim && sim.exitCode === null && sim.signalCode === null) {
+    const exited = once(sim, 'exit');
+    sim.kill('SIGTERM');
+    await exited;
+  }
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The ledger's outstanding records once they include a pod (so roles, associations and namespaces exist). */
+async function waitForLedgerWithPod(reports: string, runner: ChildProcess): Promise<LedgerRecord[]> {
+  const deadline = Date.now() + 120_000;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    if (runner.exitCode !== null)
+      throw new Error(`the run ended (exit ${runner.exitCode}) before it was killed`);
+    const files = existsSync(reports)
+      ? (await readdir(reports)).filter((f) => /^ledger-.+\.jsonl$/.test(f))
+      : [];
+    if (files.length === 1) {
+      const outstanding = await new RunLedger(join(reports, files[0]!)).outstanding();
+      if (outstanding.some((record) => record.kind === 'pod')) return outstanding;
+    }
+    if (Date.now() > deadline) throw new Error('no pod in the run ledger within 120 s');
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function janitor(args: string[]) {
+  return execa(process.execPath, [JANITOR, '--target', 'eks', '--account', ACCOUNT, ...args], {
+    cwd: work,
+    env: childEnv(simEnv),
+    extendEnv: false,
+    reject: false,
+  });
+}
+
+describe('janitor after a killed run (standalone simulator through the eks target)', () => {
+  it(
+    'lists what the killed run left, deletes it, and then finds nothing',
+    async () => {
+      const reports = join(work, 'reports');
+      // Its own process group, so SIGKILL reaches the runner and its vitest workers at once.
+      const runner = spawn(
+        process.execPath,
+        [
+          CONFORMANCE,
+          '--target',
+          'eks',
+          '--account',
+          ACCOUNT,
+          '--suite',
+          'pod-identity',
+          '--report-dir',
+          reports,
+        ],
+        { cwd: work, env: childEnv(simEnv), stdio: 'ignore', detached: true },
+      );
+      const runnerExit = once(runner, 'exit');
+      let outstanding: LedgerRecord[];
+      try {
+        outstanding = await waitForLedgerWithPod(reports, runner);
+      } finally {
+        process.kill(-runner.pid!, 'SIGKILL');
+        await runnerExit;
+      }
+      const runId = outstanding[0]!.runId;
+      expect(runner.signalCode).toBe('SIGKILL');
+
+      // What exists now, by the markers, as the admin of the simulated account sees it.
+      const files = (await readdir(reports)).filter((f) => f.startsWith('ledger-'));
+      expect(files).toEqual([`ledger-${runId}.jsonl`]);
+      const info = {
+        name: 'eks' as const,
+        region: simEnv.AWS_REGION!,
+        accountId: ACCOUNT,
+        cluster: { name: simEnv.PIC_CLUSTER!, arn: '' },
+        endpoints: {
+          iam: simEnv.AWS_ENDPOINT_URL!,
+          sts: simEnv.AWS_ENDPOINT_URL!,
+          s3: simEnv.AWS_ENDPOINT_URL!,
+          eks: simEnv.AWS_ENDPOINT_URL!,
+        },
+        credentials: {
+          accessKeyId: simEnv.AWS_ACCESS_KEY_ID!,
+          secretAccessKey: simEnv.AWS_SECRET_ACCESS_KEY!,
+        },
+        kubeconfigPath: simEnv.KUBECONFIG!,
+        pod: { image: 'x', command: [], imagePullPolicy: 'Never' as const, env: {} },
+        capabilities: {} as never,
+        runId,
+        reportDir: join(work, 'inventory'),
+        keep: true,
+        waitTimeoutMs: 10_000,
+      };
+      const inventory = createRunContext(info);
+      try {
+        const left = await findToolResources(inventory, { runId });
+        const kinds = new Set(left.map((item) => item.kind));
+        expect(kinds).toContain('iam-role');
+        expect(kinds).toContain('pod-identity-association');
+        expect(kinds).toContain('namespace');
+
+        const dryRun = await janitor([]);
+        expect(dryRun.exitCode, String(dryRun.stderr)).toBe(0);
+        const listed = String(dryRun.stdout);
+        expect(listed).toContain(`janitor: ${left.length} resource(s) of pod-identity-conformance on eks`);
+        for (const item of left) {
+          expect(listed).toMatch(
+            new RegExp(`\\n  ${item.kind}\\s+${escapeRegExp(item.name)}\\s+${runId}\\s+\\S+`),
+          );
+        }
+        expect(listed).toContain('dry run: nothing was deleted');
+        expect(await findToolResources(inventory, { runId })).toHaveLength(left.length);
+
+        const deletion = await janitor(['--delete']);
+        expect(deletion.exitCode, String(deletion.stderr)).toBe(0);
+        const deleted = String(deletion.stdout);
+        for (const item of left) expect(deleted).toContain(`janitor: deleted ${item.kind} ${item.name}`);
+        expect(deleted).toContain(`janitor: ${left.length} deleted, 0 failed`);
+        expect(await findToolResources(inventory, { runId })).toEqual([]);
+
+        const again = await janitor([]);
+        expect(again.exitCode).toBe(0);
+        expect(String(again.stdout).trim()).toMatch(/^janitor: nothing of pod-identity-conformance on eks /);
+      } finally {
+        inventory.aws.destroy();
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
