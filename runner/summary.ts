@@ -137,6 +137,13 @@ export function renderSummary(report: RunReport): string {
       ),
       '',
     );
+  } else if (report.interruptedBy && !report.kept) {
+    lines.push(
+      '## Teardown',
+      '',
+      `Nothing was left to delete after ${report.interruptedBy}: the run ledger lists every resource of the run as deleted (the suite files removed what they had created).`,
+      '',
+    );
   }
   return `${lines.join('\n')}\n`;
 }
