@@ -137,7 +137,7 @@ export async function createLocalstackTarget(
       runId,
       reportDir: settings.reportDir,
       keep: settings.keep,
-      waitTimeoutMs: EMBEDDED_WAIT_TIMEOUT_MS,
+      waitTimeoutMs: settings.waitTimeout ? Number(settings.waitTimeout) * 1000 : EMBEDDED_WAIT_TIMEOUT_MS,
     };
     const iam =
       options.purpose === 'janitor'

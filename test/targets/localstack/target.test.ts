@@ -144,6 +144,7 @@ describe('localstack target', () => {
       runId: RUN_ID,
       reportDir: '/tmp/pic-localstack-reports',
       keep: false,
+      waitTimeoutMs: 60_000,
     });
     expect(Object.keys(info.capabilities).sort()).toEqual([...CAPABILITY_NAMES].sort());
     expect(JSON.parse(JSON.stringify(info))).toEqual(info);
@@ -176,16 +177,22 @@ describe('localstack target', () => {
     },
   );
 
-  it('passes --region and --cluster to the simulator', async () => {
+  it('passes --region and --cluster to the simulator and honours --wait-timeout', async () => {
     const recorded = record();
     const target = await createLocalstackTarget(
-      settings({ region: 'eu-west-1', cluster: 'ls-cluster', localstackEndpoint: `${aws.url}/` }),
+      settings({
+        region: 'eu-west-1',
+        cluster: 'ls-cluster',
+        localstackEndpoint: `${aws.url}/`,
+        waitTimeout: '90',
+      }),
       RUN_ID,
       undefined,
       fakeDeps(recorded),
     );
     expect(recorded.simOptions[0]).toMatchObject({ region: 'eu-west-1', clusterName: 'ls-cluster' });
     expect(target.info.endpoints.s3).toBe(aws.url);
+    expect(target.info.waitTimeoutMs).toBe(90_000);
     await target.close();
   });
 
