@@ -259,6 +259,7 @@ export async function createEksTarget(
 
   // The token file is re-read by the workers' client-node every 60 s; rewrite it well within 15 minutes.
   let refreshing: NodeJS.Timeout | undefined;
+  let closed = false;
   if (tokenSource && tokenFile) {
     const source = tokenSource;
     const file = tokenFile;
@@ -267,6 +268,8 @@ export async function createEksTarget(
         .token()
         .then((fresh) => writePrivateFile(file, fresh.token))
         .catch((error: unknown) => {
+          // A refresh still under way when the target closed finds its directory gone: nothing to say.
+          if (closed) return;
           deps.warn(
             `pod-identity-conformance: refreshing the EKS token for ${clusterName} failed (${(error as Error).message}); the current token stays valid until 15 minutes after it was made`,
           );
@@ -298,6 +301,7 @@ export async function createEksTarget(
     preflight: outcome.checks,
     close: () => {
       closing ??= (async () => {
+        closed = true;
         clearInterval(refreshing);
         await release();
       })();
