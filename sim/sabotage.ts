@@ -8,6 +8,8 @@ import type { SpawnEnvHook } from './kube/types.ts';
 export interface Sabotage {
   /** The pod identity admission mutation never happens, as a webhook that fails open. */
   mutationOff?: boolean;
+  /** The admission mutation is applied to every pod, whether its service account has an association or not. */
+  mutatesEveryPod?: boolean;
   /** EKS Auth assumes this role instead of the association's (the role must exist and trust the pods principal). */
   agentServesRoleArn?: string;
   /** S3 stores every uploaded object with its first byte changed. */
@@ -38,6 +40,7 @@ export interface Sabotage {
 
 export const SABOTAGE_FLAGS = [
   'mutationOff',
+  'mutatesEveryPod',
   'agentServesRoleArn',
   's3CorruptsObjects',
   'credentialsForUnassociatedPods',

@@ -31,7 +31,7 @@ export function createPodIdentityAdmissionHook(options: PodIdentityAdmissionOpti
       if (pod.metadata?.labels && LABEL_SKIP_POD_IDENTITY_WEBHOOK in pod.metadata.labels) return;
       const serviceAccount = pod.spec?.serviceAccountName ?? ctx.serviceAccount.metadata?.name ?? 'default';
       const association = options.cluster.associations.effectiveFor(ctx.namespace, serviceAccount);
-      if (!association) return;
+      if (!association && !options.sabotage?.mutatesEveryPod) return;
       const mutated = mutatePodForPodIdentity(pod, {
         region: options.cluster.region,
         jitteredExpirationSeconds: randomIntInclusive(

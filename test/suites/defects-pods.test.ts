@@ -29,6 +29,23 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
     });
   });
 
+  describe('mutatesEveryPod (the webhook ignores associations)', () => {
+    it('fails only the unassociated-pod mutation case', { timeout: RUN_TIMEOUT_MS }, async () => {
+      const run = await runSabotaged({ sabotage: { mutatesEveryPod: true }, files: ['mutation'] });
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(statusByName(run.cases)).toEqual({
+        'mutation › a pod of an associated service account gets the container credential variables': 'passed',
+        'mutation › the token is a projected service-account token for pods.eks.amazonaws.com with a one-day expiry':
+          'passed',
+        'mutation › the token volume is mounted read-only at the documented path': 'passed',
+        'mutation › inside the pod the token file holds a token for the pod, its service account and the audience':
+          'passed',
+        'mutation › a pod of a service account without an association gets no variables, volume or mount':
+          'failed',
+      });
+    });
+  });
+
   describe('agentServesRoleArn (credentials for another role)', () => {
     it('fails the credentials case with the role the pod really got', {
       timeout: RUN_TIMEOUT_MS,
@@ -70,6 +87,26 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
           .status,
         'the associated pod is not affected',
       ).toBe('passed');
+    });
+  });
+
+  describe('agentServesRoleArn naming a role EKS cannot assume (the agent serves nothing)', () => {
+    it('fails the control case while every refusal still passes', { timeout: RUN_TIMEOUT_MS }, async () => {
+      const run = await runSabotaged({
+        sabotage: { agentServesRoleArn: `arn:aws:iam::${DEFAULT_ACCOUNT_ID}:role/pic-missing-role` },
+        files: ['agent-hardening'],
+        createDecoyRole: false,
+      });
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(statusByName(run.cases)).toEqual({
+        "agent hardening › the pod's own Pod Identity token gets credentials (the control for the refusals below)":
+          'failed',
+        'agent hardening › a request without a token is refused with 400': 'passed',
+        'agent hardening › an expired token is refused with 400 before any upstream call': 'passed',
+        'agent hardening › a forged token (valid shape, signed with another key) is refused': 'passed',
+        "agent hardening › the pod's default service-account token (API server audience) is refused":
+          'passed',
+      });
     });
   });
 

@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { corruptedCopy, nodeCredentialsForUnassociatedPods } from '../../sim/sabotage.ts';
+import { corruptedCopy, nodeCredentialsForUnassociatedPods, SABOTAGE_FLAGS } from '../../sim/sabotage.ts';
 import { REPO } from './suite-run.ts';
 
 describe('corruptedCopy', () => {
@@ -51,6 +51,19 @@ describe('nodeCredentialsForUnassociatedPods', () => {
 });
 
 describe('where sabotage may be used', () => {
+  it('every defect is run against the suite by a test in this folder', async () => {
+    const folder = join(REPO, 'test/suites');
+    const sources = await Promise.all(
+      (await readdir(folder))
+        .filter((name) => /^defects-.*\.test\.ts$/.test(name))
+        .map((name) => readFile(join(folder, name), 'utf8')),
+    );
+    const untested = SABOTAGE_FLAGS.filter(
+      (flag) => !sources.some((text) => new RegExp(`sabotage: \\{\\s*${flag}:`).test(text)),
+    );
+    expect(untested).toEqual([]);
+  });
+
   it('no target, runner or script mentions it: only the simulator and test/suites do', async () => {
     const offenders: string[] = [];
     for (const folder of ['targets', 'runner', 'scripts', 'suites', 'fixtures', 'helpers']) {

@@ -3,10 +3,12 @@
 // inside vitest. Everything but the simulator's options is the real `npm test`.
 //
 // Environment:
-//   PIC_SABOTAGE   JSON of the Sabotage flags, e.g. {"mutationOff":true} (default: none)
+//   PIC_SABOTAGE           JSON of the Sabotage flags, e.g. {"mutationOff":true} (default: none)
+//   PIC_SABOTAGE_NO_DECOY  set: do not create the role agentServesRoleArn names
 //
 // With agentServesRoleArn, the role it names is created right after the simulator starts (trusting
-// pods.eks.amazonaws.com, no permissions), so EKS Auth really hands out that other role's credentials.
+// pods.eks.amazonaws.com, no permissions), so EKS Auth really hands out that other role's credentials;
+// without it (PIC_SABOTAGE_NO_DECOY), EKS Auth cannot assume any role and the agent serves nothing.
 
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { podIdentityTrustPolicy } from '../../fixtures/iam-role.ts';
@@ -19,6 +21,7 @@ import { TARGETS } from '../../targets/index.ts';
 import type { Target } from '../../targets/target.ts';
 
 const sabotage = JSON.parse(process.env.PIC_SABOTAGE ?? '{}') as Sabotage;
+const createDecoy = sabotage.agentServesRoleArn !== undefined && !process.env.PIC_SABOTAGE_NO_DECOY;
 
 async function createDecoyRole(target: Target, roleArn: string): Promise<void> {
   const { info } = target;
@@ -48,7 +51,7 @@ process.exit(
         const target = await createEmbeddedTarget(settings, runId, (options) =>
           startSim({ ...options, sabotage }),
         );
-        if (sabotage.agentServesRoleArn) await createDecoyRole(target, sabotage.agentServesRoleArn);
+        if (createDecoy) await createDecoyRole(target, sabotage.agentServesRoleArn!);
         return target;
       },
     },

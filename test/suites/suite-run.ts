@@ -94,6 +94,8 @@ export interface SabotagedRunOptions {
   /** --case; default: every case but the SDK probe variants. */
   casePattern?: string;
   waitTimeoutSeconds?: number;
+  /** With agentServesRoleArn: create that role first, assumable by EKS (default true). */
+  createDecoyRole?: boolean;
 }
 
 /** The pod-identity suite's selected files on the embedded target with `sabotage`, run to the end. */
@@ -117,7 +119,10 @@ async function runSabotagedNow(options: SabotagedRunOptions): Promise<SuiteRunRe
     ];
     const child = execa(process.execPath, [SABOTAGED_RUNNER, ...args], {
       cwd: scratch.dir,
-      env: childEnv({ PIC_SABOTAGE: JSON.stringify(options.sabotage) }),
+      env: childEnv({
+        PIC_SABOTAGE: JSON.stringify(options.sabotage),
+        ...(options.createDecoyRole === false ? { PIC_SABOTAGE_NO_DECOY: '1' } : {}),
+      }),
       extendEnv: false,
       reject: false,
     });
