@@ -17,6 +17,8 @@ export interface SignalSource {
 export interface InterruptHandlerOptions {
   source: SignalSource;
   runId: string;
+  /** How to find what a forced exit may leave (runner/janitor-hint.ts). */
+  leftoverHint: string;
   /** Writes one line to stderr. */
   warn: (line: string) => void;
   /** Ends the process now (the third signal). */
@@ -65,7 +67,7 @@ export class InterruptHandler {
       );
     } else {
       warn(
-        `pod-identity-conformance: forced exit during teardown; resources of run ${runId} may be left: find and delete them with \`npm run janitor -- --run-id ${runId} --delete\``,
+        `pod-identity-conformance: forced exit during teardown; resources of run ${runId} may be left: ${this.options.leftoverHint}`,
       );
       this.options.forceExit(SIGNAL_EXIT_CODES[this.first ?? signal]);
     }

@@ -48,6 +48,8 @@ export interface RunReport {
   target: TargetName;
   cluster?: string;
   region?: string;
+  /** Accounts the run was allowed to use (--account), repeated in the janitor hint. */
+  accounts?: readonly string[];
   startedAt: Date;
   durationMs: number;
   files: FileReport[];

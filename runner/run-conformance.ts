@@ -13,6 +13,7 @@ import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { helpText, parseCommandLine } from './cli.ts';
 import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
+import { type LeftoverScope, leftoverHint } from './janitor-hint.ts';
 import { renderJunit } from './junit.ts';
 import { DEFAULT_PARALLEL_FILES } from './options.ts';
 import { PreflightError, preflightLine } from './preflight.ts';
@@ -116,7 +117,19 @@ async function runSelected(
 ): Promise<number> {
   const runId = newRunId();
   const startedAt = new Date();
-  const interrupts = new InterruptHandler({ source: deps.signals, runId, warn, forceExit: deps.forceExit });
+  const scope: LeftoverScope = {
+    target: settings.target,
+    runId,
+    cluster: settings.cluster,
+    region: settings.region,
+  };
+  const interrupts = new InterruptHandler({
+    source: deps.signals,
+    runId,
+    leftoverHint: leftoverHint(scope),
+    warn,
+    forceExit: deps.forceExit,
+  });
   interrupts.install();
   let target: Target | undefined;
   let outcome: SuiteRunOutcome = { modules: [], unhandledErrors: [], noTestFiles: false, abandoned: false };
@@ -158,11 +171,11 @@ async function runSelected(
       kept = outstanding;
       if (outstanding.length > 0) {
         warn(
-          `${PREFIX} --keep: kept ${outstanding.length} resource(s) of run ${runId} (listed in summary.md); delete them later with \`npm run janitor -- --run-id ${runId} --delete\``,
+          `${PREFIX} --keep: kept ${outstanding.length} resource(s) of run ${runId} (listed in summary.md): ${leftoverHint(scope)}`,
         );
       }
     } else if (outstanding.length > 0) {
-      teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, runId);
+      teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope);
     }
   } finally {
     await target?.close().catch((error: unknown) => {
@@ -176,6 +189,7 @@ async function runSelected(
     target: settings.target,
     cluster: target?.info.cluster.name ?? settings.cluster,
     region: target?.info.region ?? settings.region,
+    accounts: settings.accounts,
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
     files: summarizeFiles(
@@ -212,7 +226,7 @@ async function deleteOutstanding(
   info: Target['info'],
   outstanding: LedgerRecord[],
   warn: (line: string) => void,
-  runId: string,
+  scope: LeftoverScope,
 ): Promise<TeardownResult[]> {
   let results: TeardownResult[];
   try {
@@ -226,7 +240,7 @@ async function deleteOutstanding(
     `${PREFIX} ${outstanding.length} resource(s) were still listed in the run ledger: ${results.length - failed.length} deleted, ${failed.length} not`,
   );
   if (failed.length > 0) {
-    warn(`${PREFIX} find and delete what is left with \`npm run janitor -- --run-id ${runId} --delete\``);
+    warn(`${PREFIX} what is left: ${leftoverHint(scope)}`);
   }
   return results;
 }

@@ -3,6 +3,7 @@
 // the teardown did. Rendered from the redacted RunReport.
 
 import type { LedgerRecord } from '../helpers/ledger.ts';
+import { leftoverHint } from './janitor-hint.ts';
 import { preflightFailed } from './preflight.ts';
 import { countCases, type FailureReport, NAME_SEPARATOR, type RunReport } from './results.ts';
 
@@ -112,7 +113,7 @@ export function renderSummary(report: RunReport): string {
     if (report.kept.length === 0) lines.push('Run with --keep: nothing was left to keep.', '');
     else {
       lines.push(
-        `Run with --keep: these were not deleted. Remove them with \`npm run janitor -- --run-id ${report.runId} --delete\`.`,
+        `Run with --keep: these were not deleted; ${leftoverHint(report)}.`,
         '',
         '| Kind | Reference | Created |',
         '|---|---|---|',

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type StopSignal } from '../../runner/interrupts.ts';
+import { leftoverHint } from '../../runner/janitor-hint.ts';
 
 function setUp() {
   const source = new EventEmitter();
@@ -9,6 +10,12 @@ function setUp() {
   const handler = new InterruptHandler({
     source: source as unknown as ConstructorParameters<typeof InterruptHandler>[0]['source'],
     runId: 'pic-202611281000-abcde',
+    leftoverHint: leftoverHint({
+      target: 'eks',
+      runId: 'pic-202611281000-abcde',
+      cluster: 'prod',
+      region: 'eu-west-1',
+    }),
     warn: (line) => lines.push(line),
     forceExit: (code) => exits.push(code),
   });
@@ -42,7 +49,7 @@ describe('InterruptHandler', () => {
     expect(exits).toEqual([]);
     send('SIGTERM');
     expect(lines[2]).toBe(
-      'pod-identity-conformance: forced exit during teardown; resources of run pic-202611281000-abcde may be left: find and delete them with `npm run janitor -- --run-id pic-202611281000-abcde --delete`',
+      'pod-identity-conformance: forced exit during teardown; resources of run pic-202611281000-abcde may be left: find and delete them with `npm run janitor -- --target eks --cluster prod --region eu-west-1 --run-id pic-202611281000-abcde --delete`',
     );
     expect(exits).toEqual([SIGNAL_EXIT_CODES.SIGINT]);
     expect(handler.signal).toBe('SIGINT');

@@ -196,7 +196,7 @@ describe('renderSummary', () => {
 
   it('lists what --keep kept, and says so when nothing was left', () => {
     expect(renderSummary(report({ kept: [leaked] }))).toContain(
-      '## Kept resources\n\nRun with --keep: these were not deleted. Remove them with `npm run janitor -- --run-id pic-202611281000-abcde --delete`.\n\n| Kind | Reference | Created |\n|---|---|---|\n| iam-role | name=pic-role-a | 2026-11-28T10:00:05.000Z |',
+      '## Kept resources\n\nRun with --keep: these were not deleted; find and delete them with `npm run janitor -- --target eks --cluster prod --region eu-west-1 --run-id pic-202611281000-abcde --delete`.\n\n| Kind | Reference | Created |\n|---|---|---|\n| iam-role | name=pic-role-a | 2026-11-28T10:00:05.000Z |',
     );
     expect(renderSummary(report({ kept: [] }))).toContain('Run with --keep: nothing was left to keep.');
   });
