@@ -6,12 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRole } from '../../fixtures/iam-role.ts';
-import { createNamespace } from '../../fixtures/namespace.ts';
 import type { Pod } from '../../fixtures/pod.ts';
-import { createAssociation } from '../../fixtures/pod-identity-association.ts';
-import { createServiceAccount } from '../../fixtures/service-account.ts';
-import { createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { createAssociatedApp } from '../../fixtures/workload.ts';
 import { eventually, NotYet } from '../../helpers/eventually.ts';
 import { ENV_FULL_URI, ENV_TOKEN_FILE, POD_IDENTITY_AUDIENCE } from '../../helpers/pod-identity.ts';
 import { type CaseContext, expectUnconfirmed, useSuiteRun } from '../../helpers/suite.ts';
@@ -32,25 +28,13 @@ describe('agent hardening', () => {
 
   beforeAll(async () => {
     const { run, stack, info } = suite;
-    const namespace = stack.adopt(await createNamespace(run, 'agent-hardening'));
-    const sa = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'app' }));
-    const role = stack.adopt(await createRole(run, { purpose: 'agent-hardening' }));
-    stack.adopt(
-      await createAssociation(run, { namespace: namespace.name, serviceAccount: sa.name, roleArn: role.arn }),
-    );
-    pod = stack.adopt(
-      await createPodOnceAssociationApplies(run, {
-        namespace: namespace.name,
-        name: 'app',
-        serviceAccountName: sa.name,
-        mutated: true,
-      }),
-    );
+    const app = await createAssociatedApp(run, stack, { purpose: 'agent-hardening' });
+    pod = app.pod;
     const cluster = await run.aws.eks.send(new DescribeClusterCommand({ name: info.cluster.name }));
     issuer = cluster.cluster?.identity?.oidc?.issuer ?? '';
     const stored = await run.kube.core.readNamespacedServiceAccount({
-      namespace: namespace.name,
-      name: sa.name,
+      namespace: app.namespace,
+      name: app.serviceAccount,
     });
     serviceAccountUid = stored.metadata?.uid ?? '';
   });

@@ -2,12 +2,9 @@
 // `aws sts get-caller-identity` in the pod names assumed-role/ROLE/eks-CLUSTER-POD-… in the account.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRole, type Role } from '../../fixtures/iam-role.ts';
-import { createNamespace } from '../../fixtures/namespace.ts';
+import type { Role } from '../../fixtures/iam-role.ts';
 import type { Pod } from '../../fixtures/pod.ts';
-import { createAssociation } from '../../fixtures/pod-identity-association.ts';
-import { createServiceAccount } from '../../fixtures/service-account.ts';
-import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { callerIdentityOnceAvailable, createAssociatedApp } from '../../fixtures/workload.ts';
 import { escapeRegExp } from '../../helpers/naming.ts';
 import { POD_CLIENT_NAMES } from '../../helpers/pod-clients.ts';
 import { expectUnconfirmed, podClientFor, useSuiteRun } from '../../helpers/suite.ts';
@@ -20,21 +17,7 @@ describe('credentials', () => {
   let pod: Pod;
 
   beforeAll(async () => {
-    const { run, stack } = suite;
-    const namespace = stack.adopt(await createNamespace(run, 'credentials'));
-    const sa = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'app' }));
-    role = stack.adopt(await createRole(run, { purpose: 'credentials' }));
-    stack.adopt(
-      await createAssociation(run, { namespace: namespace.name, serviceAccount: sa.name, roleArn: role.arn }),
-    );
-    pod = stack.adopt(
-      await createPodOnceAssociationApplies(run, {
-        namespace: namespace.name,
-        name: 'app',
-        serviceAccountName: sa.name,
-        mutated: true,
-      }),
-    );
+    ({ role, pod } = await createAssociatedApp(suite.run, suite.stack, { purpose: 'credentials' }));
   });
 
   for (const clientName of POD_CLIENT_NAMES) {

@@ -4,12 +4,9 @@
 
 import type { V1Pod } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRole } from '../../fixtures/iam-role.ts';
-import { createNamespace } from '../../fixtures/namespace.ts';
 import { createPod, type Pod } from '../../fixtures/pod.ts';
-import { createAssociation } from '../../fixtures/pod-identity-association.ts';
 import { createServiceAccount } from '../../fixtures/service-account.ts';
-import { createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { createAssociatedApp } from '../../fixtures/workload.ts';
 import {
   AGENT_URIS,
   ENV_FULL_URI,
@@ -39,24 +36,12 @@ describe('mutation', () => {
 
   beforeAll(async () => {
     const { run, stack } = suite;
-    const namespace = stack.adopt(await createNamespace(run, 'mutation'));
-    const sa = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'app' }));
-    const other = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'other' }));
-    const role = stack.adopt(await createRole(run, { purpose: 'mutation' }));
-    stack.adopt(
-      await createAssociation(run, { namespace: namespace.name, serviceAccount: sa.name, roleArn: role.arn }),
-    );
-    associated = stack.adopt(
-      await createPodOnceAssociationApplies(run, {
-        namespace: namespace.name,
-        name: 'associated',
-        serviceAccountName: sa.name,
-        mutated: true,
-      }),
-    );
+    const app = await createAssociatedApp(run, stack, { purpose: 'mutation', podName: 'associated' });
+    associated = app.pod;
+    const other = stack.adopt(await createServiceAccount(run, { namespace: app.namespace, name: 'other' }));
     unassociated = stack.adopt(
       await createPod(run, {
-        namespace: namespace.name,
+        namespace: app.namespace,
         name: 'unassociated',
         serviceAccountName: other.name,
       }),

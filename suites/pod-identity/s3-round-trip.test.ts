@@ -5,13 +5,9 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRole } from '../../fixtures/iam-role.ts';
-import { createNamespace } from '../../fixtures/namespace.ts';
 import type { Pod } from '../../fixtures/pod.ts';
-import { createAssociation } from '../../fixtures/pod-identity-association.ts';
 import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
-import { createServiceAccount } from '../../fixtures/service-account.ts';
-import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import { callerIdentityOnceAvailable, createAssociatedApp } from '../../fixtures/workload.ts';
 import { POD_CLIENT_NAMES } from '../../helpers/pod-clients.ts';
 import { podClientFor, useSuiteRun } from '../../helpers/suite.ts';
 
@@ -33,36 +29,21 @@ describe('s3 round trip', () => {
 
   beforeAll(async () => {
     const { run, stack } = suite;
-    const namespace = stack.adopt(await createNamespace(run, 's3-round-trip'));
-    const sa = stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'app' }));
     bucket = stack.adopt(await createBucket(run, 's3-round-trip'));
-    const role = stack.adopt(
-      await createRole(run, {
-        purpose: 's3-round-trip',
-        permissions: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
-              Resource: `${bucket.arn}/*`,
-            },
-            { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucket.arn },
-          ],
-        },
-      }),
-    );
-    stack.adopt(
-      await createAssociation(run, { namespace: namespace.name, serviceAccount: sa.name, roleArn: role.arn }),
-    );
-    pod = stack.adopt(
-      await createPodOnceAssociationApplies(run, {
-        namespace: namespace.name,
-        name: 'app',
-        serviceAccountName: sa.name,
-        mutated: true,
-      }),
-    );
+    ({ pod } = await createAssociatedApp(run, stack, {
+      purpose: 's3-round-trip',
+      permissions: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+            Resource: `${bucket.arn}/*`,
+          },
+          { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucket.arn },
+        ],
+      },
+    }));
   });
 
   for (const clientName of POD_CLIENT_NAMES) {
