@@ -30,6 +30,8 @@ export interface Sabotage {
    * missing, forged, expired and wrong-audience tokens get the associated role's credentials.
    */
   agentAcceptsAnyToken?: boolean;
+  /** The agent skips its Host check: a call through any address is served, not refused with 403. */
+  agentAcceptsAnyHost?: boolean;
   /** UpdatePodIdentityAssociation answers with the change, but mutation and EKS Auth keep the old version. */
   associationUpdatesIgnored?: boolean;
   /** DeletePodIdentityAssociation answers success, but mutation and EKS Auth keep using the association. */
@@ -48,6 +50,7 @@ export const SABOTAGE_FLAGS = [
   'sessionTagsDropped',
   'disableSessionTagsIgnored',
   'agentAcceptsAnyToken',
+  'agentAcceptsAnyHost',
   'associationUpdatesIgnored',
   'associationDeletesIgnored',
   'deletesLeaveResources',

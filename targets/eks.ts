@@ -74,10 +74,6 @@ export function eksCapabilities(podImage: string, customImage: boolean): Capabil
       available: false,
       reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
     },
-    agentHostCheck: {
-      available: true,
-      reason: 'on real nodes the agent listens on 169.254.170.23 and fd00:ec2::23',
-    },
   };
 }
 

@@ -31,10 +31,6 @@ export function embeddedCapabilities(awsCliDir: string | undefined): Capabilitie
             "pods run as local processes and the runner's PATH has no aws; install the AWS CLI to run these cases",
         },
     podSdkProbe: { available: true, reason: "pods run as local processes with the runner's Node.js" },
-    agentHostCheck: {
-      available: false,
-      reason: "the simulator's agent listens on loopback, not 169.254.170.23 (sim/README.md)",
-    },
   };
 }
 

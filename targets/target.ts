@@ -22,8 +22,6 @@ export const CAPABILITY_NAMES = [
   'podAwsCli',
   /** Pods can run the project's JS SDK v3 probe (needs `node` in the pod). */
   'podSdkProbe',
-  /** The agent answers only on 169.254.170.23 / fd00:ec2::23 (a real node). */
-  'agentHostCheck',
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 

@@ -78,6 +78,7 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
     });
   let upstreamCalls = 0;
   const acceptsAnyToken = options.sabotage?.agentAcceptsAnyToken === true;
+  const acceptsAnyHost = options.sabotage?.agentAcceptsAnyHost === true;
   let lastFetched: PodCredentials | undefined;
 
   const fetchFromEksAuth = async (token: string): Promise<PodCredentials> => {
@@ -98,7 +99,7 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
       'client-addr': `${req.socket.remoteAddress}:${req.socket.remotePort}`,
     });
     try {
-      validateTargetHost(req.headers.host, extraHosts);
+      if (!acceptsAnyHost) validateTargetHost(req.headers.host, extraHosts);
       const token = req.headers.authorization;
       if (!acceptsAnyToken) validateServiceAccountToken(token, new Date(now()));
       if (options.errorRate && random() < options.errorRate) {

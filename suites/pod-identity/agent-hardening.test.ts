@@ -40,21 +40,22 @@ describe('agent hardening', () => {
   });
 
   /** Calls the agent from inside the pod with curl. The Authorization line, if any, goes in on stdin. */
+  /**
+   * Calls the agent from inside the pod with curl. The Authorization line goes in on stdin, or comes from
+   * a shell expression evaluated in the pod; `host` replaces the Host header curl derives from the URL.
+   */
   async function callAgent(
     ctx: CaseContext,
-    authorization: { stdin?: string; shell?: string },
+    request: { stdin?: string; shell?: string; host?: string },
   ): Promise<AgentAnswer> {
     const hasCurl = await pod.exec(['sh', '-c', 'command -v curl']);
     if (hasCurl.exitCode !== 0)
       ctx.skip('the pod image has no curl; calling the agent from the pod needs an HTTP client');
-    const header =
-      authorization.stdin !== undefined
-        ? '-H @-'
-        : authorization.shell
-          ? `-H "Authorization: ${authorization.shell}"`
-          : '';
-    const script = `curl -sS -o body.txt -w '%{http_code}' ${header} "$${ENV_FULL_URI}"; echo; test -s body.txt && grep -q AccessKeyId body.txt || cat body.txt; rm -f body.txt`;
-    const result = await pod.exec(['sh', '-c', script], { stdin: authorization.stdin });
+    const authorization =
+      request.stdin !== undefined ? '-H @-' : request.shell ? `-H "Authorization: ${request.shell}"` : '';
+    const host = request.host ? `-H 'Host: ${request.host}'` : '';
+    const script = `curl -sS -o body.txt -w '%{http_code}' ${authorization} ${host} "$${ENV_FULL_URI}"; echo; test -s body.txt && grep -q AccessKeyId body.txt || cat body.txt; rm -f body.txt`;
+    const result = await pod.exec(['sh', '-c', script], { stdin: request.stdin });
     const [statusLine = '', ...rest] = result.stdout.split('\n');
     return { status: Number(statusLine.trim()), body: rest.join('\n').trim() };
   }
@@ -92,6 +93,13 @@ describe('agent hardening', () => {
       { timeoutMs: suite.info.waitTimeoutMs, intervalMs: 500 },
     );
     expect(answer.status, answer.body).toBe(200);
+  });
+
+  it('a call through another address than the link-local one is refused with 403, before the token is read', async (ctx) => {
+    // 192.0.2.1 is a documentation address: only the Host header names it, nothing connects to it.
+    const answer = await callAgent(ctx, { host: '192.0.2.1' });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain('Called agent through invalid address');
   });
 
   it('a request without a token is refused with 400', async (ctx) => {

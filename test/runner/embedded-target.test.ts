@@ -92,10 +92,6 @@ describe('embedded target', () => {
     expect(withCli.sessionTags.available).toBe(true);
     expect(withCli.podSdkProbe.available).toBe(true);
     expect(withCli.podAwsCli).toEqual({ available: true, reason: expect.stringContaining('/usr/bin') });
-    expect(withCli.agentHostCheck).toEqual({
-      available: false,
-      reason: "the simulator's agent listens on loopback, not 169.254.170.23 (sim/README.md)",
-    });
     const withoutCli = embeddedCapabilities(undefined);
     expect(withoutCli.podAwsCli.available).toBe(false);
     expect(withoutCli.podAwsCli.reason).toContain('no aws');

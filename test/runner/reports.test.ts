@@ -49,11 +49,11 @@ function report(overrides: Partial<RunReport> = {}): RunReport {
             },
           },
           {
-            name: 'credentials › agent host',
+            name: 'credentials › sdk probe',
             status: 'skipped',
             durationMs: 0,
             notes: [],
-            reason: 'needs agentHostCheck: loopback',
+            reason: 'needs podSdkProbe: the pod image has no node',
           },
           {
             name: 'credentials › later',
@@ -130,7 +130,7 @@ describe('renderJunit', () => {
     expect(failed.name).toBe('credentials › a | pipe & <xml> "quotes"');
     expect(failed.failure).toMatchObject({ message: 'expected 1 to be 2', type: 'AssertionError' });
     expect(failed.failure['#text']).toContain('- Expected\n+ Received');
-    expect(skipped.skipped).toEqual({ message: 'needs agentHostCheck: loopback' });
+    expect(skipped.skipped).toEqual({ message: 'needs podSdkProbe: the pod image has no node' });
     expect(notRun.skipped).toEqual({ message: 'interrupted by SIGINT before it finished' });
     expect(broken.testcase[0]).toMatchObject({
       name: 'pod-identity/broken (file)',
@@ -181,7 +181,7 @@ describe('renderSummary', () => {
       '| pod-identity/credentials | credentials › a \\| pipe & <xml> "quotes" | failed | 20 ms | expected 1 |',
     );
     expect(md).toContain(
-      '| pod-identity/credentials | credentials › agent host | skipped | 0 ms | needs agentHostCheck: loopback |',
+      '| pod-identity/credentials | credentials › sdk probe | skipped | 0 ms | needs podSdkProbe: the pod image has no node |',
     );
     expect(md).toContain(
       '| pod-identity/credentials | credentials › later | not run | 0 ms | interrupted by SIGINT before it finished |',

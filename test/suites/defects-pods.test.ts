@@ -101,6 +101,8 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       expect(statusByName(run.cases)).toEqual({
         "agent hardening › the pod's own Pod Identity token gets credentials (the control for the refusals below)":
           'failed',
+        'agent hardening › a call through another address than the link-local one is refused with 403, before the token is read':
+          'passed',
         'agent hardening › a request without a token is refused with 400': 'passed',
         'agent hardening › an expired token is refused with 400 before any upstream call': 'passed',
         'agent hardening › a forged token (valid shape, signed with another key) is refused': 'passed',
@@ -122,6 +124,8 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       expect(statusByName(run.cases)).toEqual({
         "agent hardening › the pod's own Pod Identity token gets credentials (the control for the refusals below)":
           'passed',
+        'agent hardening › a call through another address than the link-local one is refused with 403, before the token is read':
+          'passed',
         'agent hardening › a request without a token is refused with 400': 'failed',
         'agent hardening › an expired token is refused with 400 before any upstream call': 'failed',
         'agent hardening › a forged token (valid shape, signed with another key) is refused': 'failed',
@@ -134,6 +138,25 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
           'agent hardening › a forged token (valid shape, signed with another key) is refused',
         ).message,
       ).toContain('the agent must not return credentials for a forged token');
+    });
+  });
+  describe('agentAcceptsAnyHost (the agent skips its Host check)', () => {
+    it('fails the wrong-address case while every other agent case passes', {
+      timeout: RUN_TIMEOUT_MS,
+    }, async () => {
+      const run = await runSabotaged({ sabotage: { agentAcceptsAnyHost: true }, files: ['agent-hardening'] });
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(statusByName(run.cases)).toEqual({
+        "agent hardening › the pod's own Pod Identity token gets credentials (the control for the refusals below)":
+          'passed',
+        'agent hardening › a call through another address than the link-local one is refused with 403, before the token is read':
+          'failed',
+        'agent hardening › a request without a token is refused with 400': 'passed',
+        'agent hardening › an expired token is refused with 400 before any upstream call': 'passed',
+        'agent hardening › a forged token (valid shape, signed with another key) is refused': 'passed',
+        "agent hardening › the pod's default service-account token (API server audience) is refused":
+          'passed',
+      });
     });
   });
 });

@@ -172,7 +172,6 @@ describe('localstack target', () => {
       expect(target.info.capabilities.iamEnforcement).toEqual(found.iamEnforcement);
       expect(target.info.capabilities.sessionTags).toEqual(found.sessionTags);
       expect(target.info.capabilities.podSdkProbe).toEqual(pods.podSdkProbe);
-      expect(target.info.capabilities.agentHostCheck).toEqual(pods.agentHostCheck);
       await target.close();
     },
   );
