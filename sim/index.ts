@@ -35,11 +35,11 @@ import { createEksAuthHandler } from './eks/auth.ts';
 import { POD_IDENTITY_AGENT_ADDON } from './eks/cluster.ts';
 import { EksControlPlane } from './eks/control-plane.ts';
 import { startExternalModeEndpoint } from './eks/external-endpoint.ts';
-import { deriveRandom } from './eks/random.ts';
 import { POD_IDENTITY_SERVICE_PRINCIPAL, roleDirectoryFromIamApi } from './eks/roles.ts';
 import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { unauthorized } from './kube/status.ts';
+import { deriveRandom } from './random.ts';
 import { nodeCredentialsForUnassociatedPods, type Sabotage, type StaticCredentials } from './sabotage.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 

@@ -5,7 +5,14 @@ import type { RunSettings } from '../runner/settings.ts';
 import { startSim as startEmbeddedSim } from '../sim/index.ts';
 import { awsCliDirectory } from '../sim/runtime/host-path.ts';
 import type { SimHandle, SimOptions } from '../sim/types.ts';
-import { AWS_SERVICES, type AwsService, type Capabilities, type Target, type TargetInfo } from './target.ts';
+import {
+  AWS_SERVICES,
+  type AwsService,
+  type Capabilities,
+  type PodSettings,
+  type Target,
+  type TargetInfo,
+} from './target.ts';
 
 export type StartSim = (options: SimOptions) => Promise<SimHandle>;
 
@@ -13,6 +20,16 @@ export type StartSim = (options: SimOptions) => Promise<SimHandle>;
 export const EMBEDDED_POD_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
 /** Keeps the pod's process alive so the suites can exec into it; a plain command the sim can spawn. */
 export const EMBEDDED_POD_COMMAND = ['sleep', '86400'];
+
+/** Pods of the simulator's runtime (embedded and localstack targets): the image is stored, not pulled. */
+export function simulatorPodSettings(settings: Pick<RunSettings, 'podImage'>): PodSettings {
+  return {
+    image: settings.podImage ?? EMBEDDED_POD_IMAGE,
+    command: [...EMBEDDED_POD_COMMAND],
+    imagePullPolicy: 'IfNotPresent',
+    env: {},
+  };
+}
 export const EMBEDDED_WAIT_TIMEOUT_MS = 60_000;
 
 /** `awsCliDir`: where the simulator's pods find the AWS CLI (sim/runtime/host-path.ts), if anywhere. */
@@ -51,12 +68,7 @@ export function embeddedTargetInfo(
     endpoints,
     credentials: { ...sim.adminCredentials },
     kubeconfigPath: sim.kubeconfigPath,
-    pod: {
-      image: settings.podImage ?? EMBEDDED_POD_IMAGE,
-      command: [...EMBEDDED_POD_COMMAND],
-      imagePullPolicy: 'IfNotPresent',
-      env: {},
-    },
+    pod: simulatorPodSettings(settings),
     capabilities: embeddedCapabilities(awsCliDir),
     runId,
     reportDir: settings.reportDir,

@@ -8,12 +8,11 @@ import { createRunContext } from '../fixtures/run-context.ts';
 import type { RunSettings } from '../runner/settings.ts';
 import { startSim as startSimulator } from '../sim/index.ts';
 import { awsCliDirectory } from '../sim/runtime/host-path.ts';
-import type { StartSim } from './embedded.ts';
 import {
-  EMBEDDED_POD_COMMAND,
-  EMBEDDED_POD_IMAGE,
   EMBEDDED_WAIT_TIMEOUT_MS,
   embeddedCapabilities,
+  type StartSim,
+  simulatorPodSettings,
 } from './embedded.ts';
 import type { TargetStartOptions } from './index.ts';
 import {
@@ -126,12 +125,7 @@ export async function createLocalstackTarget(
       },
       credentials: { ...credentials },
       kubeconfigPath: sim.kubeconfigPath,
-      pod: {
-        image: settings.podImage ?? EMBEDDED_POD_IMAGE,
-        command: [...EMBEDDED_POD_COMMAND],
-        imagePullPolicy: 'IfNotPresent',
-        env: {},
-      },
+      pod: simulatorPodSettings(settings),
       // Replaced below by the probe's findings.
       capabilities: { ...pods, ...notProbed('not probed yet') } satisfies Capabilities,
       runId,

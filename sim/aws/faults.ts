@@ -1,6 +1,8 @@
 // Seeded fault injection: throttling and 5xx answers at configured rates, and the IAM propagation delay.
 // The same seed and the same sequence of requests give the same faults.
 
+import { createSeededRandom } from '../random.ts';
+
 export interface AwsFaultOptions {
   /** Seed for the fault sequence (default 1). */
   seed?: number;
@@ -16,18 +18,6 @@ export interface AwsFaultOptions {
 
 export type InjectedFault = 'throttle' | 'server-error';
 
-/** mulberry32: small, fast, and good enough for choosing faults reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class FaultInjector {
   readonly iamPropagationDelayMs: number;
   private readonly throttleRate: number;
@@ -40,7 +30,7 @@ export class FaultInjector {
     this.throttleRate = clampRate(options.throttleRate);
     this.serverErrorRate = clampRate(options.serverErrorRate);
     this.services = options.services ? new Set(options.services) : undefined;
-    this.random = seededRandom(options.seed ?? 1);
+    this.random = createSeededRandom(options.seed ?? 1);
   }
 
   /** Decide the fault for the next request to `service`; draws from the sequence only when rates are set. */

@@ -3,6 +3,7 @@
 // (failurePolicy: Ignore): an error admits the pod unmutated.
 
 import type { PodAdmissionHook } from '../kube/types.ts';
+import { type RandomSource, randomIntInclusive } from '../random.ts';
 import type { Sabotage } from '../sabotage.ts';
 import type { EksCluster } from './cluster.ts';
 import {
@@ -11,7 +12,6 @@ import {
   MIN_JITTERED_TOKEN_EXPIRATION_SECONDS,
   mutatePodForPodIdentity,
 } from './mutation.ts';
-import { type RandomSource, randomIntInclusive } from './random.ts';
 
 export interface PodIdentityAdmissionOptions {
   cluster: EksCluster;

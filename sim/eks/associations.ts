@@ -4,10 +4,10 @@
 // (or nothing, for a new one) is what they see. Deletion takes effect at once.
 
 import { randomUUID } from 'node:crypto';
+import { randomLowerAlphanumeric } from '../random.ts';
 import type { Sabotage } from '../sabotage.ts';
 import { associationArn } from './arns.ts';
 import { invalidParameter, resourceInUse, resourceNotFound } from './errors.ts';
-import { randomLowerAlphanumeric } from './random.ts';
 
 export interface PodIdentityAssociation {
   clusterName: string;

@@ -1,6 +1,7 @@
 // The simulator's EKS: control plane (clusters, add-on, pod identity associations), EKS Auth, the pod
 // identity admission mutation and the agent's DaemonSet.
 
+export { createSeededRandom, deriveRandom, type RandomSource } from '../random.ts';
 export { createPodIdentityAdmissionHook, type PodIdentityAdmissionOptions } from './admission.ts';
 export { AGENT_DAEMONSET_NAME, podIdentityAgentDaemonSet } from './agent-daemonset.ts';
 export { associationShape, associationSummaryShape, createEksApiHandler, type EksApiOptions } from './api.ts';
@@ -30,7 +31,6 @@ export {
 } from './cluster.ts';
 export { EksControlPlane, type EksControlPlaneOptions } from './control-plane.ts';
 export * from './mutation.ts';
-export { createSeededRandom, deriveRandom, type RandomSource } from './random.ts';
 export {
   POD_IDENTITY_SERVICE_PRINCIPAL,
   type PolicyEvaluator,

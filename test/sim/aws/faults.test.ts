@@ -2,8 +2,9 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand } from '
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { FaultInjector, seededRandom } from '../../../sim/aws/faults.ts';
+import { FaultInjector } from '../../../sim/aws/faults.ts';
 import { type AwsSim, startAwsSim } from '../../../sim/aws/index.ts';
+import { createSeededRandom } from '../../../sim/random.ts';
 import { clientConfig, eventually, trustAccount } from './helpers.ts';
 
 async function withSim<T>(
@@ -169,8 +170,8 @@ describe('throttling and server errors', () => {
     const injector = new FaultInjector({ throttleRate: 1, services: ['s3'] });
     expect(injector.next('iam')).toBeUndefined();
     expect(injector.next('s3')).toBe('throttle');
-    const a = seededRandom(5);
-    const b = seededRandom(5);
+    const a = createSeededRandom(5);
+    const b = createSeededRandom(5);
     expect([a(), a(), a()]).toEqual([b(), b(), b()]);
   });
 });

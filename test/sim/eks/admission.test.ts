@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createPodIdentityAdmissionHook } from '../../../sim/eks/admission.ts';
 import { podIdentityAgentDaemonSet } from '../../../sim/eks/agent-daemonset.ts';
 import { EksControlPlane } from '../../../sim/eks/control-plane.ts';
-import { createSeededRandom } from '../../../sim/eks/random.ts';
+import { createSeededRandom } from '../../../sim/random.ts';
 import { ACCOUNT, type FakeKubernetes, fakeKubernetes, REGION } from './fakes.ts';
 
 const roleArn = `arn:aws:iam::${ACCOUNT}:role/app-role`;
