@@ -35,10 +35,15 @@ export function errorName(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A named rule matches the error's name, with or without the SDK's `Exception` suffix (NoSuchEntity). */
+function matchesName(name: string | undefined, rule: string): boolean {
+  return name !== undefined && (name === rule || name === `${rule}Exception` || `${name}Exception` === rule);
+}
+
 function isRetryable(error: unknown, retryOn: EventuallyOptions['retryOn']): boolean {
   if (error instanceof NotYet) return true;
   const name = errorName(error);
-  return (retryOn ?? []).some((rule) => (typeof rule === 'string' ? rule === name : rule(error)));
+  return (retryOn ?? []).some((rule) => (typeof rule === 'string' ? matchesName(name, rule) : rule(error)));
 }
 
 /**
