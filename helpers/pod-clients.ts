@@ -61,11 +61,24 @@ function failed<T>(result: ExecResult, text: string): PodCallResult<T> {
 
 const EXEC_TIMEOUT_MS = 120_000;
 
-export function awsCliClient(info: Pick<TargetInfo, 'region'>): PodClient {
+/** The pod has no `aws` to run: a configuration problem, not a Pod Identity finding. */
+export class PodImageError extends Error {
+  override readonly name = 'PodImageError';
+}
+
+/** `env` exits 127 when the command it should run does not exist. */
+const COMMAND_NOT_FOUND = 127;
+
+export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClient {
   // AWS_PAGER= keeps CLI v2 from paging; --region because pods without an association have none.
   const aws = (...args: string[]) => ['env', 'AWS_PAGER=', 'aws', '--region', info.region, ...args];
   const call = async <T>(pod: ExecTarget, argv: string[], parse: (stdout: string) => T) => {
     const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
+    if (result.exitCode === COMMAND_NOT_FOUND) {
+      throw new PodImageError(
+        `the pod image ${info.pod.image} has no aws command; run with --pod-image set to an image that has the AWS CLI and sh (for example public.ecr.aws/aws-cli/aws-cli)`,
+      );
+    }
     if (result.exitCode !== 0) return failed<T>(result, `${result.stderr}\n${result.stdout}`);
     return { ok: true as const, value: parse(result.stdout) };
   };
@@ -112,11 +125,6 @@ export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
     putObject: (pod, bucket, key, file) => call(pod, ['put', bucket, key, file], () => undefined),
     getObject: (pod, bucket, key, file) => call(pod, ['get', bucket, key, file], () => undefined),
   };
-}
-
-/** Both clients, in a fixed order, so case names do not depend on the target. */
-export function podClients(info: Pick<TargetInfo, 'region'>): PodClient[] {
-  return [awsCliClient(info), sdkProbeClient(info)];
 }
 
 export const POD_CLIENT_NAMES: PodClientName[] = ['aws-cli', 'sdk-probe'];

@@ -5,6 +5,7 @@
 // Environment:
 //   PIC_SABOTAGE           JSON of the Sabotage flags, e.g. {"mutationOff":true} (default: none)
 //   PIC_SABOTAGE_NO_DECOY  set: do not create the role agentServesRoleArn names
+//   PIC_SIM_FAULTS         JSON of SimFaults (propagation delays, throttling), e.g. {"iamPropagationDelayMs":1500}
 //
 // With agentServesRoleArn, the role it names is created right after the simulator starts (trusting
 // pods.eks.amazonaws.com, no permissions), so EKS Auth really hands out that other role's credentials;
@@ -16,11 +17,13 @@ import { defaultDeps } from '../../runner/default-deps.ts';
 import { runConformance } from '../../runner/run-conformance.ts';
 import { startSim } from '../../sim/index.ts';
 import type { Sabotage } from '../../sim/sabotage.ts';
+import type { SimFaults } from '../../sim/types.ts';
 import { createEmbeddedTarget } from '../../targets/embedded.ts';
 import { TARGETS } from '../../targets/index.ts';
 import type { Target } from '../../targets/target.ts';
 
 const sabotage = JSON.parse(process.env.PIC_SABOTAGE ?? '{}') as Sabotage;
+const faults = JSON.parse(process.env.PIC_SIM_FAULTS ?? '{}') as SimFaults;
 const createDecoy = sabotage.agentServesRoleArn !== undefined && !process.env.PIC_SABOTAGE_NO_DECOY;
 
 async function createDecoyRole(target: Target, roleArn: string): Promise<void> {
@@ -49,7 +52,7 @@ process.exit(
       ...TARGETS,
       embedded: async (settings, runId) => {
         const target = await createEmbeddedTarget(settings, runId, (options) =>
-          startSim({ ...options, sabotage }),
+          startSim({ ...options, sabotage, faults: { ...options.faults, ...faults } }),
         );
         if (createDecoy) await createDecoyRole(target, sabotage.agentServesRoleArn!);
         return target;

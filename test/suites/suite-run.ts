@@ -11,6 +11,7 @@ import { execa, type ResultPromise } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
 import { type LedgerRecord, RunLedger } from '../../helpers/ledger.ts';
 import type { Sabotage } from '../../sim/sabotage.ts';
+import type { SimFaults } from '../../sim/types.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SABOTAGED_RUNNER = fileURLToPath(new URL('./sabotaged-runner.ts', import.meta.url));
@@ -96,6 +97,8 @@ export interface SabotagedRunOptions {
   waitTimeoutSeconds?: number;
   /** With agentServesRoleArn: create that role first, assumable by EKS (default true). */
   createDecoyRole?: boolean;
+  /** Simulator faults (propagation delays, throttling) on top of the defects. */
+  faults?: SimFaults;
 }
 
 /** The pod-identity suite's selected files on the embedded target with `sabotage`, run to the end. */
@@ -121,6 +124,7 @@ async function runSabotagedNow(options: SabotagedRunOptions): Promise<SuiteRunRe
       cwd: scratch.dir,
       env: childEnv({
         PIC_SABOTAGE: JSON.stringify(options.sabotage),
+        PIC_SIM_FAULTS: JSON.stringify(options.faults ?? {}),
         ...(options.createDecoyRole === false ? { PIC_SABOTAGE_NO_DECOY: '1' } : {}),
       }),
       extendEnv: false,
