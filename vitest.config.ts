@@ -15,6 +15,12 @@ declare module 'vitest' {
 /** Files that run after every other file of the run has finished (the cleanup check). */
 export const LAST_FILE_SUFFIX = '.last.test.ts';
 
+/**
+ * The outer bound of a case or a hook. Each wait inside has its own bound (--wait-timeout, 120 s on a
+ * real cluster); a set-up creating several pods, each waited on, needs several of them.
+ */
+const CASE_TIMEOUT_MS = 900_000;
+
 export const SUITES_ROOT = fileURLToPath(new URL('./suites', import.meta.url));
 
 export interface ConformanceSelection {
@@ -31,9 +37,9 @@ export function conformanceTestConfig(selection: ConformanceSelection): TestUser
   return {
     // Suites provision real resources: a case gets minutes, not seconds. Waits inside a case are bounded
     // by TargetInfo.waitTimeoutMs.
-    testTimeout: 300_000,
-    hookTimeout: 300_000,
-    teardownTimeout: 300_000,
+    testTimeout: CASE_TIMEOUT_MS,
+    hookTimeout: CASE_TIMEOUT_MS,
+    teardownTimeout: CASE_TIMEOUT_MS,
     pool: 'forks',
     ...(parallelFiles ? { maxWorkers: parallelFiles } : {}),
     watch: false,

@@ -1,7 +1,7 @@
 // Runs a command in a pod over the Kubernetes exec websocket (client-node's Exec), the way
 // `kubectl exec` does, and returns its exit code and output.
 
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { CoreV1Api, Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 
 export interface ExecRequest {
@@ -46,6 +46,8 @@ function collector(): { stream: Writable; text: () => string } {
 export async function execInPod(kubeConfig: KubeConfig, request: ExecRequest): Promise<ExecResult> {
   const stdout = collector();
   const stderr = collector();
+  // stdin is attached only when there is input: over the older exec protocols (before v5), client-node
+  // closes the whole websocket when stdin ends, which would cut the command short.
   const stdin = request.stdin === undefined ? null : Readable.from([Buffer.from(request.stdin)]);
   const timeoutMs = request.timeoutMs ?? 60_000;
   const container =
@@ -74,7 +76,7 @@ export async function execInPod(kubeConfig: KubeConfig, request: ExecRequest): P
         request.argv,
         stdout.stream,
         stderr.stream,
-        stdin ?? new PassThrough().end(),
+        stdin,
         false,
         (status) => {
           // The status frame arrives before the socket closes; let pending output flush first.

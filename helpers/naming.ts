@@ -8,6 +8,13 @@ export const TAG_CREATED_AT = `${TOOL_NAME}:created-at`;
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_RUN_ID = `${TOOL_NAME}/run-id`;
 export const RUN_ID_PATTERN = /^pic-\d{12}-[a-z0-9]{5}$/;
+/** Every name this tool gives starts with the run id, so with this. */
+export const NAME_PREFIX = 'pic-';
+
+/** The name prefix of a run's resources, or of every run's when no run id is given. */
+export function namePrefix(filter: { runId?: string }): string {
+  return filter.runId ?? NAME_PREFIX;
+}
 
 export function awsTags(runId: string, now = new Date()): Array<{ Key: string; Value: string }> {
   return [

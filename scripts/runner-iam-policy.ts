@@ -32,7 +32,10 @@ export const SCANNED_PATHS = [
 /** Resource scopes, by kind. `*` where the action has no resource-level permissions. */
 export const RESOURCE_SCOPES = {
   any: '*',
-  toolRole: 'arn:aws:iam::*:role/pod-identity-conformance/*',
+  // The tool's roles live under its path. A role that does not exist (yet, or any more) has no known
+  // path, so IAM may judge GetRole/PutRolePolicy on it by role/NAME: its names (pic-…) are allowed too,
+  // so those calls answer NoSuchEntity, which the fixtures wait on, instead of AccessDenied.
+  toolRole: ['arn:aws:iam::*:role/pod-identity-conformance/*', 'arn:aws:iam::*:role/pic-*'],
   toolBucket: 'arn:aws:s3:::pic-*',
   toolObject: 'arn:aws:s3:::pic-*/*',
   cluster: 'arn:aws:eks:*:*:cluster/*',
@@ -191,7 +194,7 @@ export interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';
   Action: string[];
-  Resource: string;
+  Resource: string | readonly string[];
 }
 
 export interface PolicyDocument {
@@ -228,6 +231,12 @@ export function policyFor(uses: readonly CommandUse[]): PolicyDocument {
 
 const LINE_WIDTH = 110;
 
+function renderResource(resource: string | readonly string[]): string {
+  return typeof resource === 'string'
+    ? JSON.stringify(resource)
+    : `[${resource.map((r) => JSON.stringify(r)).join(', ')}]`;
+}
+
 /** JSON laid out as the repository's formatter (biome) lays it out: action lists on one line when they fit. */
 export function renderPolicy(policy: PolicyDocument): string {
   const lines = ['{', '  "Version": "2012-10-17",', '  "Statement": ['];
@@ -245,7 +254,7 @@ export function renderPolicy(policy: PolicyDocument): string {
             ...actions.map((a, i) => `        ${a}${i < actions.length - 1 ? ',' : ''}`),
             '      ],',
           ]),
-      `      "Resource": ${JSON.stringify(statement.Resource)}`,
+      `      "Resource": ${renderResource(statement.Resource)}`,
       index < policy.Statement.length - 1 ? '    },' : '    }',
     );
   });

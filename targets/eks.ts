@@ -5,7 +5,7 @@
 // (targets/eks/preflight.ts) has passed. Pointed at a standalone simulator (`npm run sim` exports), it
 // exercises exactly this path offline.
 
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -174,7 +174,8 @@ export async function createEksTarget(
   const sts = new STSClient(clientConfig);
   const eks = new EKSClient(clientConfig);
   const iam = new IAMClient(clientConfig);
-  const accessDirectory = join(settings.reportDir, `.eks-access-${runId}`);
+  // Outside the report directory: reports get uploaded (CI artifacts), and a killed run leaves this behind.
+  const accessDirectory = join(tmpdir(), `pic-eks-access-${runId}`);
   let tokenSource: EksTokenSource | undefined;
   let kubeconfigPath: string | undefined;
   let kubeContext: string | undefined;

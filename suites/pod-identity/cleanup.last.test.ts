@@ -3,7 +3,8 @@
 // has no outstanding entry.
 
 import { describe, expect, it } from 'vitest';
-import { findToolResources } from '../../fixtures/inventory.ts';
+import { findToolResources, type InventoryItem } from '../../fixtures/inventory.ts';
+import { eventually, NotYet, WaitTimeout } from '../../helpers/eventually.ts';
 import { useSuiteRun } from '../../helpers/suite.ts';
 
 describe('cleanup', () => {
@@ -19,7 +20,18 @@ describe('cleanup', () => {
       'ledger entries never torn down',
     ).toEqual([]);
 
-    const left = await findToolResources(run, { runId: info.runId });
+    // IAM and S3 listings lag behind deletes by seconds: ask again for a while before calling it a leak.
+    let left: InventoryItem[] = [];
+    await eventually(
+      `no resource tagged ${info.runId} listed`,
+      async () => {
+        left = await findToolResources(run, { runId: info.runId });
+        if (left.length > 0) throw new NotYet(`${left.length} still listed`);
+      },
+      { timeoutMs: Math.min(info.waitTimeoutMs, 30_000), intervalMs: 1_000 },
+    ).catch((error: unknown) => {
+      if (!(error instanceof WaitTimeout)) throw error;
+    });
     expect(
       left.map((item) => `${item.kind} ${item.name}`),
       `resources tagged ${info.runId} still on the target`,

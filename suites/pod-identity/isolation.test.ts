@@ -9,7 +9,11 @@ import { createPod, type Pod } from '../../fixtures/pod.ts';
 import { createAssociation } from '../../fixtures/pod-identity-association.ts';
 import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
 import { createServiceAccount } from '../../fixtures/service-account.ts';
-import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import {
+  allowedOnceIamCatchesUp,
+  callerIdentityOnceAvailable,
+  createPodOnceAssociationApplies,
+} from '../../fixtures/workload.ts';
 import { POD_CLIENT_NAMES, type PodCallResult } from '../../helpers/pod-clients.ts';
 import { isPodIdentityMutated } from '../../helpers/pod-identity.ts';
 import { podClientFor, requireCapabilities, useSuiteRun } from '../../helpers/suite.ts';
@@ -109,7 +113,9 @@ describe('isolation', () => {
       expect(identity.arn).toContain(`:assumed-role/${roleB.name}/`);
       await createTestFile(podB, clientName);
 
-      const own = await client.putObject(podB, bucket.name, `b/${clientName}.txt`, `${clientName}.txt`);
+      const own = await allowedOnceIamCatchesUp(run, 'role B writing under its own prefix', () =>
+        client.putObject(podB, bucket.name, `b/${clientName}.txt`, `${clientName}.txt`),
+      );
       expect(own.ok ? 'allowed' : `denied: ${own.message}`, 'role B writes under its own prefix').toBe(
         'allowed',
       );

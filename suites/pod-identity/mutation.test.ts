@@ -19,7 +19,7 @@ import {
   TOKEN_MOUNT_PATH,
   TOKEN_VOLUME_NAME,
 } from '../../helpers/pod-identity.ts';
-import { useSuiteRun } from '../../helpers/suite.ts';
+import { expectUnconfirmed, useSuiteRun } from '../../helpers/suite.ts';
 
 function tokenVolume(pod: V1Pod) {
   return pod.spec?.volumes?.find((v) => v.name === TOKEN_VOLUME_NAME);
@@ -70,7 +70,7 @@ describe('mutation', () => {
     expect(mount?.readOnly).toBe(true);
   });
 
-  it('inside the pod the token file holds a token for the pod, its service account and the audience', async () => {
+  it('inside the pod the token file holds a token for the pod, its service account and the audience', async (ctx) => {
     // Only the claims leave the pod (the payload segment); the signed token itself never does.
     const result = await associated.exec(['sh', '-c', `cut -d. -f2 < "$${ENV_TOKEN_FILE}"`]);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -81,9 +81,17 @@ describe('mutation', () => {
     const kubernetes = claims['kubernetes.io'] as { pod?: { name?: string; uid?: string } } | undefined;
     expect(kubernetes?.pod?.name).toBe(associated.name);
     expect(kubernetes?.pod?.uid).toBe(associated.uid);
+    // The volume asks for this lifetime; whether the API server grants it unchanged (or caps it) is not
+    // documented for EKS, so on a real cluster it is reported rather than asserted.
     const lifetime = Number(claims.exp) - Number(claims.iat);
-    expect(lifetime).toBeGreaterThanOrEqual(TOKEN_EXPIRATION_RANGE.min);
-    expect(lifetime).toBeLessThanOrEqual(TOKEN_EXPIRATION_RANGE.max);
+    const { min, max } = TOKEN_EXPIRATION_RANGE;
+    await expectUnconfirmed(
+      ctx,
+      suite.info,
+      `the token lives as long as the volume asks, ${min}-${max} s`,
+      lifetime >= min && lifetime <= max,
+      `${lifetime} s`,
+    );
   });
 
   it('a pod of a service account without an association gets no variables, volume or mount', () => {

@@ -7,7 +7,11 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../fixtures/pod.ts';
 import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
-import { callerIdentityOnceAvailable, createAssociatedApp } from '../../fixtures/workload.ts';
+import {
+  allowedOnceIamCatchesUp,
+  callerIdentityOnceAvailable,
+  createAssociatedApp,
+} from '../../fixtures/workload.ts';
 import { POD_CLIENT_NAMES } from '../../helpers/pod-clients.ts';
 import { podClientFor, useSuiteRun } from '../../helpers/suite.ts';
 
@@ -59,7 +63,9 @@ describe('s3 round trip', () => {
         `head -c ${FILE_BYTES} /dev/urandom > ${file} && sha256sum ${file}`,
       );
 
-      const put = await client.putObject(pod, bucket.name, key, file);
+      const put = await allowedOnceIamCatchesUp(run, 'the upload the role allows', () =>
+        client.putObject(pod, bucket.name, key, file),
+      );
       expect(put.ok ? 'uploaded' : `upload failed (${put.failure}): ${put.message}`).toBe('uploaded');
       const get = await client.getObject(pod, bucket.name, key, `${file}.back`);
       expect(get.ok ? 'downloaded' : `download failed (${get.failure}): ${get.message}`).toBe('downloaded');

@@ -10,7 +10,11 @@ import type { Pod } from '../../fixtures/pod.ts';
 import { createAssociation } from '../../fixtures/pod-identity-association.ts';
 import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
 import { createServiceAccount } from '../../fixtures/service-account.ts';
-import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
+import {
+  allowedOnceIamCatchesUp,
+  callerIdentityOnceAvailable,
+  createPodOnceAssociationApplies,
+} from '../../fixtures/workload.ts';
 import { POD_CLIENT_NAMES, type PodCallResult, type PodClient } from '../../helpers/pod-clients.ts';
 import { podClientFor, requireCapabilities, useSuiteRun } from '../../helpers/suite.ts';
 
@@ -97,9 +101,10 @@ describe('session tags', () => {
       const pod = pods[TAGGED_SA]!;
       await callerIdentityOnceAvailable(run, client, pod);
 
-      expect(outcome(await put(client, pod, `${namespace}/${clientName}.txt`)), 'own namespace prefix').toBe(
-        'allowed',
+      const own = await allowedOnceIamCatchesUp(run, 'the write under its own namespace prefix', () =>
+        put(client, pod, `${namespace}/${clientName}.txt`),
       );
+      expect(outcome(own), 'own namespace prefix').toBe('allowed');
       expect(
         outcome(await put(client, pod, `kube-system/${clientName}.txt`)),
         'another namespace prefix',

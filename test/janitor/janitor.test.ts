@@ -324,7 +324,8 @@ describe('janitor', () => {
       const oldAssociation = await run.aws.eks.send(
         new CreatePodIdentityAssociationCommand({
           clusterName: 'janitor',
-          namespace: 'old',
+          // The tool's namespaces start with the run id; the janitor only describes associations in such.
+          namespace: `${RUN_A}-old`,
           serviceAccount: 'app',
           roleArn: recentRole.arn,
           tags: awsTagMap(RUN_A, threeHoursAgo),
@@ -338,7 +339,7 @@ describe('janitor', () => {
         /^janitor: 3 resource\(s\) of pod-identity-conformance \(older than 2h\) on eks/,
       );
       expect(tableRows(older.out)).toEqual([
-        ['pod-identity-association', `old/app (${oldAssociationId})`, RUN_A],
+        ['pod-identity-association', `${RUN_A}-old/app (${oldAssociationId})`, RUN_A],
         ['iam-role', `${RUN_A}-old`, RUN_A],
         ['s3-bucket', `${RUN_A}-old`, RUN_A],
       ]);

@@ -27,12 +27,17 @@ export function ownerOf(accountId: string): { ID: string; DisplayName: string } 
 
 export function listBuckets(call: S3Call): ServiceResponse {
   call.require('s3:ListAllMyBuckets', 'arn:aws:s3:::*');
+  // The prefix and bucket-region filters S3 added to ListBuckets in 2024.
+  const prefix = call.req.query.get('prefix') ?? '';
+  const region = call.req.query.get('bucket-region');
   const buckets = call.store
     .listBuckets()
-    .map((b) => ({ Name: b.name, CreationDate: s3Timestamp(b.creationDate) }));
+    .filter((b) => b.name.startsWith(prefix) && (!region || b.region === region))
+    .map((b) => ({ Name: b.name, CreationDate: s3Timestamp(b.creationDate), BucketRegion: b.region }));
   return xmlResponse('ListAllMyBucketsResult', {
     Owner: ownerOf(call.ctx.accountId),
     Buckets: buckets.length > 0 ? { Bucket: buckets } : '',
+    ...(prefix ? { Prefix: prefix } : {}),
   });
 }
 

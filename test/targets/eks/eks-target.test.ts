@@ -4,7 +4,7 @@
 // through an in-process EKS token, and a failed case carries its pods' diagnostics.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -87,7 +87,10 @@ async function expectRefused(result: RunnerResult, reportDir: string, failure: R
   );
   const preflight = (await junitCases(reportDir)).filter((c) => c.classname === 'preflight');
   expect(preflight.some((c) => c.failure)).toBe(true);
-  expect((await readdir(reportDir)).filter((name) => name.startsWith('.eks-access'))).toEqual([]);
+  expect(
+    existsSync(await accessDirectoryOf(reportDir)),
+    'the generated kubeconfig and token are removed',
+  ).toBe(false);
   return failed;
 }
 
@@ -220,7 +223,10 @@ describe('eks target against a standalone simulator', () => {
       (c) => c.classname === 'pod-identity/isolation' && c.name.includes('[aws-cli]'),
     );
     expect(isolation.map((c) => c.skipped ?? 'ran')).toEqual(['ran', 'ran', 'ran']);
-    expect((await readdir(reportDir)).filter((name) => name.startsWith('.eks-access'))).toEqual([]);
+    expect(
+      existsSync(await accessDirectoryOf(reportDir)),
+      'the generated kubeconfig and token are removed',
+    ).toBe(false);
     expect(await toolResources(sim.exports)).toMatchObject({ roles: [], buckets: [], associations: [] });
   }
 
@@ -328,3 +334,10 @@ describe('eks target against a standalone simulator', () => {
     SUITE_RUN_TIMEOUT_MS,
   );
 });
+
+/** Where the eks target kept the run's generated kubeconfig and token (the run id is in summary.md). */
+async function accessDirectoryOf(reportDir: string): Promise<string> {
+  const runId = /pic-\d{12}-[a-z0-9]{5}/.exec(await readFile(join(reportDir, 'summary.md'), 'utf8'))?.[0];
+  expect(runId, 'summary.md names the run id').toBeDefined();
+  return join(tmpdir(), `pic-eks-access-${runId}`);
+}
