@@ -26,48 +26,46 @@ export function randomSuffix(length = 5): string {
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** A DNS-1123 name rule as apimachinery's validation states it: a length limit and a pattern. */
+interface DnsNameRule {
+  maxLength: number;
+  pattern: RegExp;
+  /** apimachinery's message when the pattern does not match. */
+  invalid: string;
+}
+
+const DNS1123_LABEL_RULE: DnsNameRule = {
+  maxLength: 63,
+  pattern: DNS1123_LABEL,
+  invalid:
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+};
+
+const DNS1123_SUBDOMAIN_RULE: DnsNameRule = {
+  maxLength: 253,
+  pattern: DNS1123_SUBDOMAIN,
+  invalid:
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+};
+
+function validateDnsName(field: string, value: string, rule: DnsNameRule): FieldError[] {
+  const problem =
+    value.length > rule.maxLength
+      ? `must be no more than ${rule.maxLength} characters`
+      : rule.pattern.test(value)
+        ? undefined
+        : rule.invalid;
+  return problem
+    ? [{ field, type: 'FieldValueInvalid', detail: `Invalid value: "${value}": ${problem}` }]
+    : [];
+}
+
 export function validateDns1123Label(field: string, value: string): FieldError[] {
-  if (value.length > 63) {
-    return [
-      {
-        field,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: "${value}": must be no more than 63 characters`,
-      },
-    ];
-  }
-  if (!DNS1123_LABEL.test(value)) {
-    return [
-      {
-        field,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: "${value}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
-      },
-    ];
-  }
-  return [];
+  return validateDnsName(field, value, DNS1123_LABEL_RULE);
 }
 
 export function validateDns1123Subdomain(field: string, value: string): FieldError[] {
-  if (value.length > 253) {
-    return [
-      {
-        field,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: "${value}": must be no more than 253 characters`,
-      },
-    ];
-  }
-  if (!DNS1123_SUBDOMAIN.test(value)) {
-    return [
-      {
-        field,
-        type: 'FieldValueInvalid',
-        detail: `Invalid value: "${value}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
-      },
-    ];
-  }
-  return [];
+  return validateDnsName(field, value, DNS1123_SUBDOMAIN_RULE);
 }
 
 /** Age as `kubectl get` shows it (apimachinery's duration.HumanDuration). */

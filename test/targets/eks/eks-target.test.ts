@@ -70,6 +70,11 @@ function environment(overrides: Record<string, string | undefined> = {}): Record
   );
 }
 
+/** A refused run left nothing on the target: no role, bucket, association or namespace. */
+async function expectNothingCreated(exports: Parameters<typeof toolResources>[0]): Promise<void> {
+  expect(await toolResources(exports)).toEqual({ roles: [], buckets: [], associations: [], namespaces: [] });
+}
+
 async function expectRefused(result: RunnerResult, reportDir: string, failure: RegExp): Promise<string[]> {
   expect(result.code, result.stderr).toBe(2);
   const lines = result.stderr.trim().split('\n');
@@ -117,12 +122,7 @@ describe('eks target against a standalone simulator', () => {
         /account allowed: .*not an allowed account \(999999999999\)/,
       );
       expect(line).toContain(`add --account ${SIM_ACCOUNT}`);
-      expect(await toolResources(sim.exports)).toEqual({
-        roles: [],
-        buckets: [],
-        associations: [],
-        namespaces: [],
-      });
+      await expectNothingCreated(sim.exports);
     });
 
     it('no --account and no --yes, naming the account it would have used', async () => {
@@ -134,12 +134,7 @@ describe('eks target against a standalone simulator', () => {
       const [line] = await expectRefused(result, reportDir, /account allowed: no allowed account given/);
       expect(line).toContain(`in account ${SIM_ACCOUNT}`);
       expect(line).toContain('or --yes');
-      expect(await toolResources(sim.exports)).toEqual({
-        roles: [],
-        buckets: [],
-        associations: [],
-        namespaces: [],
-      });
+      await expectNothingCreated(sim.exports);
     });
 
     it('a cluster that does not exist (--cluster nope)', async () => {
@@ -160,12 +155,7 @@ describe('eks target against a standalone simulator', () => {
       );
       const [line] = await expectRefused(result, reportDir, /cluster: cluster "nope" does not exist/);
       expect(line).toContain(`clusters there: ${sim.exports.PIC_CLUSTER}`);
-      expect(await toolResources(sim.exports)).toEqual({
-        roles: [],
-        buckets: [],
-        associations: [],
-        namespaces: [],
-      });
+      await expectNothingCreated(sim.exports);
     });
 
     it('a cluster without the pod identity agent (no add-on, no DaemonSet)', async () => {
@@ -190,12 +180,7 @@ describe('eks target against a standalone simulator', () => {
         expect(line).toContain(
           'aws eks create-addon --cluster-name bare --addon-name eks-pod-identity-agent',
         );
-        expect(await toolResources(bare.exports)).toEqual({
-          roles: [],
-          buckets: [],
-          associations: [],
-          namespaces: [],
-        });
+        await expectNothingCreated(bare.exports);
       } finally {
         await bare.stop();
       }
