@@ -1,10 +1,14 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestUserConfig } from 'vitest/config';
 import type { TargetInfo } from './targets/target.ts';
 
 // The conformance suites' vitest configuration. `npm test` (scripts/conformance.ts) builds it with
 // conformanceTestConfig() for the selected suites and hands the resolved target to the tests, which read
-// it with inject('target').
+// it with inject('target'). Run as plain vitest (`npx vitest run suites/pod-identity/credentials.test.ts`,
+// watch mode, an editor's test button), the default export below starts the embedded target in a
+// globalSetup instead (vitest.global-setup.ts).
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -23,17 +27,18 @@ const CASE_TIMEOUT_MS = 900_000;
 
 export const SUITES_ROOT = fileURLToPath(new URL('./suites', import.meta.url));
 
+/** The suite API's entry: suites outside this package (--suites-dir) import it by the package name. */
+const SUITE_API = fileURLToPath(new URL('./suite-api/index.ts', import.meta.url));
+
 export interface ConformanceSelection {
-  /** Folder holding one folder per suite. */
-  suitesRoot: string;
-  /** Suite folder names; `*` for all. */
-  suites: readonly string[];
+  /** The selected suites: name and folder. */
+  suites: ReadonlyArray<{ name: string; dir: string }>;
   /** How many files run at once (vitest's maxWorkers); vitest's own default when absent. */
   parallelFiles?: number;
 }
 
 export function conformanceTestConfig(selection: ConformanceSelection): TestUserConfig {
-  const { suitesRoot, suites, parallelFiles } = selection;
+  const { suites, parallelFiles } = selection;
   return {
     // Suites provision real resources: a case gets minutes, not seconds. Waits inside a case are bounded
     // by TargetInfo.waitTimeoutMs.
@@ -43,31 +48,46 @@ export function conformanceTestConfig(selection: ConformanceSelection): TestUser
     pool: 'forks',
     ...(parallelFiles ? { maxWorkers: parallelFiles } : {}),
     watch: false,
-    // Two projects run one after the other (group order 1, then 2): everything else, then the `.last`
-    // files. Group 0 is avoided on purpose: with one worker, vitest runs isolated group-0 files in a
-    // trailing sequential group, after every numbered group.
-    projects: [
+    // Two projects per suite, run in two groups one after the other (group order 1, then 2): its files,
+    // then its `.last` files, which start once every file of every suite has finished. Group 0 is avoided
+    // on purpose: with one worker, vitest runs isolated group-0 files in a trailing sequential group,
+    // after every numbered group.
+    projects: suites.flatMap((suite) => [
       {
         extends: true,
+        resolve: { alias: { 'pod-identity-conformance/suite': SUITE_API } },
         test: {
-          name: 'conformance',
-          dir: suitesRoot,
-          include: suites.map((suite) => `${suite}/*.test.ts`),
-          exclude: [`**/*${LAST_FILE_SUFFIX}`],
+          name: suite.name,
+          dir: suite.dir,
+          include: ['*.test.ts'],
+          exclude: [`*${LAST_FILE_SUFFIX}`],
           sequence: { groupOrder: 1 },
         },
       },
       {
         extends: true,
+        resolve: { alias: { 'pod-identity-conformance/suite': SUITE_API } },
         test: {
-          name: 'conformance-last',
-          dir: suitesRoot,
-          include: suites.map((suite) => `${suite}/*${LAST_FILE_SUFFIX}`),
+          name: `${suite.name} (last)`,
+          dir: suite.dir,
+          include: [`*${LAST_FILE_SUFFIX}`],
           sequence: { groupOrder: 2 },
         },
       },
-    ],
+    ]),
   };
 }
 
-export default defineConfig({ test: conformanceTestConfig({ suitesRoot: SUITES_ROOT, suites: ['*'] }) });
+/** The bundled suites, for plain vitest runs. */
+function bundledSuites(): Array<{ name: string; dir: string }> {
+  return readdirSync(SUITES_ROOT, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => ({ name: entry.name, dir: join(SUITES_ROOT, entry.name) }));
+}
+
+export default defineConfig({
+  test: {
+    ...conformanceTestConfig({ suites: bundledSuites() }),
+    globalSetup: [fileURLToPath(new URL('./vitest.global-setup.ts', import.meta.url))],
+  },
+});

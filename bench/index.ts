@@ -1,15 +1,13 @@
 // `npm run bench`: runs every benchmark in its own process, one after the other, so each measures an
-// otherwise idle simulator. `npm run bench -- kube policy` runs only those. Figures are medians or
+// otherwise idle machine: the harness's own (suite) and the simulator package's (sim: policy, aws, kube,
+// eks-agent). `npm run bench -- suite` runs only that one. Figures are medians or
 // ratios measured within one run; the machine is shared, so compare ratios rather than absolutes.
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const BENCHMARKS = {
-  policy: 'IAM policy evaluation (target: < 1 ms per request)',
-  aws: 'signed S3 PutObject/GetObject of 1 KB, server side (target: < 5 ms)',
-  kube: 'Kubernetes simulator start and exec overhead (targets: start < 1 s, exec + < 50 ms)',
-  'eks-agent': 'admission mutation, association paging, agent with and without its cache',
+  sim: "the simulator package's benchmarks: policy evaluation, AWS endpoint, Kubernetes, EKS and agent",
   suite: 'the pod-identity suite on the embedded target: wall time per file and peak memory',
 } as const;
 
@@ -27,7 +25,12 @@ if (unknown.length > 0) {
 let failed = 0;
 for (const name of requested.length > 0 ? (requested as BenchmarkName[]) : known) {
   console.log(`\n== ${name}: ${BENCHMARKS[name]}`);
-  const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  // The simulator's benchmarks live in its workspace package (not in its published files).
+  const script = fileURLToPath(
+    name === 'sim'
+      ? new URL('bench/index.ts', import.meta.resolve('@pod-identity-conformance/sim/package.json'))
+      : new URL(`./${name}.ts`, import.meta.url),
+  );
   const result = spawnSync(process.execPath, [script], { stdio: 'inherit' });
   if (result.status !== 0) {
     console.error(`benchmark ${name} exited with ${result.status ?? result.signal}`);

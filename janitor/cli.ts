@@ -15,6 +15,7 @@ import { parseDuration } from './duration.ts';
 /** Runner options that only matter while cases run. */
 const RUN_ONLY_OPTION_KEYS: readonly string[] = [
   'suites',
+  'suitesDirs',
   'files',
   'casePattern',
   'parallel',

@@ -48,7 +48,8 @@ export async function runJanitor(argv: readonly string[], deps: JanitorDeps): Pr
       commandLine: command.commandLine,
       env: deps.env,
       cwd: deps.cwd,
-      availableSuites: await findSuites(deps.suitesRoot),
+      availableSuites: async (dirs) =>
+        (await findSuites(deps.suitesRoot, dirs, deps.cwd)).map((suite) => suite.name),
     });
     if (settings.target === 'embedded') {
       throw new UsageError(

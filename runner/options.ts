@@ -81,7 +81,16 @@ export const RUN_OPTIONS = [
     kind: 'list',
     env: 'PIC_SUITE',
     valueName: 'NAME',
-    description: 'suite to run, a folder under suites/ (repeatable; default: every suite)',
+    description: 'suite to run, a folder under suites/ or --suites-dir (repeatable; default: every suite)',
+  },
+  {
+    key: 'suitesDirs',
+    flag: 'suites-dir',
+    kind: 'list',
+    env: 'PIC_SUITES_DIR',
+    valueName: 'DIR',
+    description:
+      'also run the suites in DIR: a folder of *.test.ts files (one suite, named after it) or of suite folders (repeatable)',
   },
   {
     key: 'target',

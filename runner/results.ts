@@ -1,11 +1,12 @@
 // The run's outcome as plain data, converted once from vitest's reported tasks, with every string
 // already redacted. junit.xml and summary.md are both rendered from this model.
 
-import { relative, sep } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { SerializedError, TestCase, TestModule, TestSuite } from 'vitest/node';
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import type { PreflightCheck, TargetName } from '../targets/target.ts';
+import { type SuiteFolder, suiteFileOf } from './suites.ts';
 import type { TeardownResult } from './teardown.ts';
 
 export type CaseStatus = 'passed' | 'failed' | 'skipped' | 'not run';
@@ -66,7 +67,7 @@ export interface RunReport {
 
 declare module 'vitest' {
   interface TaskMeta {
-    /** Pod status, events and env names a suite gathered when the case failed (helpers/suite.ts). */
+    /** Pod status, events and env names a suite gathered when the case failed (suite-api/suite-run.ts). */
     podDiagnostics?: string;
   }
 }
@@ -78,7 +79,7 @@ const VITEST_CANCELLED_NOTE = /^The test run was aborted/;
 
 export function summarizeFiles(
   modules: Iterable<TestModule>,
-  suitesRoot: string,
+  suites: readonly SuiteFolder[],
   clean: (text: string) => string,
   interruptedBy: string | undefined,
   /** The run's --case pattern: cases it leaves out are skipped for that reason. */
@@ -89,8 +90,10 @@ export function summarizeFiles(
   for (const module of modules) {
     // Queued files never started (the run was interrupted first): nothing to say about their cases.
     if (module.state() === 'queued') continue;
-    const path = relative(suitesRoot, module.moduleId).split(sep).join('/');
-    const suite = path.split('/')[0] ?? path;
+    const { suite, path } = suiteFileOf(suites, module.moduleId) ?? {
+      suite: basename(dirname(module.moduleId)),
+      path: module.moduleId,
+    };
     const cases = [...module.children.allTests()].map((test) =>
       summarizeCase(test, clean, interruptedBy, selected),
     );

@@ -33,7 +33,7 @@ export const EXIT_USAGE = 2;
 
 export interface RunnerDeps {
   targets: Record<TargetName, TargetFactory>;
-  /** Folder with one folder per suite. */
+  /** Folder with one folder per bundled suite (--suites-dir adds more). */
   suitesRoot: string;
   /** vitest's root: the package folder. */
   packageRoot: string;
@@ -55,20 +55,26 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
   const warn = (line: string) => deps.stderr.write(`${redact(line)}\n`);
   try {
     const commandLine = parseCommandLine(argv);
-    const availableSuites = await findSuites(deps.suitesRoot);
     if (commandLine.help) {
-      deps.stdout.write(helpText(availableSuites));
+      const bundled = await findSuites(deps.suitesRoot);
+      deps.stdout.write(helpText(bundled.map((suite) => suite.name)));
       return EXIT_PASSED;
     }
-    const settings = await resolveSettings({ commandLine, env: deps.env, cwd: deps.cwd, availableSuites });
+    const suitesIn = (dirs: readonly string[]) => findSuites(deps.suitesRoot, dirs, deps.cwd);
+    const settings = await resolveSettings({
+      commandLine,
+      env: deps.env,
+      cwd: deps.cwd,
+      availableSuites: async (dirs) => (await suitesIn(dirs)).map((suite) => suite.name),
+    });
+    const suites = (await suitesIn(settings.suitesDirs ?? [])).filter((suite) =>
+      settings.suites.includes(suite.name),
+    );
     const selection: SuiteSelection = {
       packageRoot: deps.packageRoot,
-      suitesRoot: deps.suitesRoot,
-      suites: settings.suites,
+      suites,
       parallelFiles: Number(settings.parallel ?? DEFAULT_PARALLEL_FILES),
-      ...(settings.files
-        ? { files: await resolveSuiteFiles(deps.suitesRoot, settings.suites, settings.files) }
-        : {}),
+      ...(settings.files ? { files: await resolveSuiteFiles(suites, settings.files) } : {}),
       ...(settings.casePattern ? { casePattern: settings.casePattern } : {}),
     };
     if (commandLine.list) return await listCases(selection, deps);
@@ -95,7 +101,7 @@ async function listCases(selection: SuiteSelection, deps: RunnerDeps): Promise<n
   const { listSuiteCases } = await import('./vitest-session.ts');
   const files = await listSuiteCases(selection, { stdout: deps.stdout, stderr: deps.stderr });
   const lines: string[] = [];
-  for (const suite of selection.suites) {
+  for (const { name: suite } of selection.suites) {
     const suiteFiles = files.filter((file) => file.path.startsWith(`${suite}/`));
     const caseCount = suiteFiles.reduce((n, file) => n + file.cases.length, 0);
     lines.push(`${suite} (${suiteFiles.length} files, ${caseCount} cases)`);
@@ -194,7 +200,7 @@ async function runSelected(
     durationMs: Date.now() - startedAt.getTime(),
     files: summarizeFiles(
       outcome.modules,
-      selection.suitesRoot,
+      selection.suites,
       redact,
       interrupts.signal,
       selection.casePattern,

@@ -37,8 +37,11 @@ export interface SettingsSources {
   commandLine: CommandLine;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
-  /** Suite folder names that exist; the default selection and the valid choices. */
-  availableSuites: readonly string[];
+  /**
+   * Suite folder names that exist (the bundled ones and those of the run's --suites-dir folders): the
+   * default selection and the valid choices.
+   */
+  availableSuites: (suitesDirs: readonly string[]) => Promise<readonly string[]>;
 }
 
 /** One source of values and how to name it in an error. */
@@ -73,8 +76,9 @@ export async function resolveSettings(sources: SettingsSources): Promise<RunSett
       if (problem) throw new UsageError(withOrigin(problem, from, option));
     }
   }
-  const suites = (merged.suites as string[] | undefined) ?? [...sources.availableSuites];
-  checkSuites(suites, sources.availableSuites, origin.suites);
+  const available = await sources.availableSuites((merged.suitesDirs as string[] | undefined) ?? []);
+  const suites = (merged.suites as string[] | undefined) ?? [...available];
+  checkSuites(suites, available, origin.suites);
   return {
     ...(merged as OptionValues),
     suites: [...new Set(suites)],

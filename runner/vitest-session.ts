@@ -2,7 +2,6 @@
 // list the selected suites' cases without running them, or to run them with the resolved target handed
 // to the tests (inject('target')).
 
-import { relative, sep } from 'node:path';
 import type { CancelReason, SerializedError } from 'vitest';
 import {
   type CliOptions,
@@ -17,12 +16,12 @@ import { conformanceTestConfig } from '../vitest.config.ts';
 import { STOP_SIGNALS } from './interrupts.ts';
 import type { OutputStream } from './redacting-stream.ts';
 import { caseName } from './results.ts';
+import { type SuiteFolder, suiteFileOf } from './suites.ts';
 
 export interface SuiteSelection {
   /** Package root: vitest's root (module resolution, cache). */
   packageRoot: string;
-  suitesRoot: string;
-  suites: readonly string[];
+  suites: readonly SuiteFolder[];
   /** How many files run at once. */
   parallelFiles?: number;
   /** Only these files (absolute paths, --file); default: every file of the suites. */
@@ -48,11 +47,7 @@ async function openVitest(
   const options: CliOptions = {
     config: false,
     root: selection.packageRoot,
-    ...conformanceTestConfig({
-      suitesRoot: selection.suitesRoot,
-      suites: selection.suites,
-      parallelFiles: selection.parallelFiles,
-    }),
+    ...conformanceTestConfig({ suites: selection.suites, parallelFiles: selection.parallelFiles }),
     reporters: extra.reporters,
     ...(extra.provide ? { provide: extra.provide } : {}),
     ...(selection.casePattern ? { testNamePattern: selection.casePattern } : {}),
@@ -69,7 +64,7 @@ async function openVitest(
 }
 
 export interface ListedFile {
-  /** Path relative to the suites folder, e.g. pod-identity/credentials.test.ts. */
+  /** `<suite>/<file>`, e.g. pod-identity/credentials.test.ts. */
   path: string;
   /** Case names, describe › it. */
   cases: string[];
@@ -88,7 +83,7 @@ export async function listSuiteCases(selection: SuiteSelection, output: VitestOu
     const result = await vitest.collect([...(selection.files ?? [])], { staticParse: false });
     return result.testModules
       .map((module) => ({
-        path: relative(selection.suitesRoot, module.moduleId).split(sep).join('/'),
+        path: suiteFileOf(selection.suites, module.moduleId)?.path ?? module.moduleId,
         cases: [...module.children.allTests()].map(caseName),
         errors: module.errors().map((error) => error.message.split('\n')[0] ?? 'unknown error'),
       }))

@@ -43,6 +43,17 @@ import { deriveRandom } from './random.ts';
 import { nodeCredentialsForUnassociatedPods, type Sabotage, type StaticCredentials } from './sabotage.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
+// The package's public API: what the harness (its embedded and localstack targets) and its tests use.
+export {
+  type AwsSim,
+  type AwsSimOptions,
+  DEFAULT_ACCOUNT_ID,
+  DEFAULT_REGION,
+  startAwsSim,
+} from './aws/index.ts';
+export { decodeEksToken } from './kube/eks-token-authenticator.ts';
+export { awsCliDirectory } from './runtime/host-path.ts';
+export { SABOTAGE_FLAGS } from './sabotage.ts';
 export type { Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';

@@ -1,10 +1,9 @@
 // The default target: the in-repo simulator (sim/), started for the run on 127.0.0.1 ephemeral ports and
 // stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
 
+import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
+import { awsCliDirectory, startSim as startEmbeddedSim } from '@pod-identity-conformance/sim';
 import type { RunSettings } from '../runner/settings.ts';
-import { startSim as startEmbeddedSim } from '../sim/index.ts';
-import { awsCliDirectory } from '../sim/runtime/host-path.ts';
-import type { SimHandle, SimOptions } from '../sim/types.ts';
 import {
   AWS_SERVICES,
   type AwsService,

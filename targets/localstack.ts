@@ -4,10 +4,9 @@
 // credentials and their `aws s3 cp` writes to LocalStack. Whether LocalStack enforces IAM and honours
 // session tags is probed at start, never assumed.
 
+import { awsCliDirectory, startSim as startSimulator } from '@pod-identity-conformance/sim';
 import { createRunContext } from '../fixtures/run-context.ts';
 import type { RunSettings } from '../runner/settings.ts';
-import { startSim as startSimulator } from '../sim/index.ts';
-import { awsCliDirectory } from '../sim/runtime/host-path.ts';
 import {
   EMBEDDED_WAIT_TIMEOUT_MS,
   embeddedCapabilities,

@@ -1,8 +1,9 @@
 // The flexible checksums S3 accepts (x-amz-checksum-*), and Content-MD5.
 
 import { createHash } from 'node:crypto';
-import { crc32 } from '@aws-crypto/crc32';
+import { crc32 } from 'node:zlib';
 import { crc32c } from '@aws-crypto/crc32c';
+import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
 
 export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'sha1', 'sha256', 'crc64nvme'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -17,11 +18,8 @@ function uint32Base64(value: number): string {
   return buf.toString('base64');
 }
 
-/**
- * Base64 checksum of `data`, or undefined for an algorithm this simulator cannot compute (crc64nvme:
- * accepted without verification).
- */
-export function computeChecksum(algorithm: ChecksumAlgorithm, data: Uint8Array): string | undefined {
+/** Base64 checksum of `data`, as S3 computes it for x-amz-checksum-<algorithm>. */
+export async function computeChecksum(algorithm: ChecksumAlgorithm, data: Uint8Array): Promise<string> {
   switch (algorithm) {
     case 'crc32':
       return uint32Base64(crc32(data));
@@ -31,8 +29,11 @@ export function computeChecksum(algorithm: ChecksumAlgorithm, data: Uint8Array):
       return createHash('sha1').update(data).digest('base64');
     case 'sha256':
       return createHash('sha256').update(data).digest('base64');
-    default:
-      return undefined;
+    case 'crc64nvme': {
+      const checksum = new Crc64Nvme();
+      checksum.update(data);
+      return Buffer.from(await checksum.digest()).toString('base64');
+    }
   }
 }
 

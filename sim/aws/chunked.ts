@@ -80,7 +80,10 @@ export function parseAwsChunked(body: Buffer): AwsChunkedBody {
 }
 
 /** Verify the checksum named by `x-amz-trailer` against the decoded payload. */
-export function verifyTrailerChecksum(decoded: AwsChunkedBody, trailerHeader: string | undefined): void {
+export async function verifyTrailerChecksum(
+  decoded: AwsChunkedBody,
+  trailerHeader: string | undefined,
+): Promise<void> {
   if (!trailerHeader) return;
   for (const name of trailerHeader.split(',').map((n) => n.trim().toLowerCase())) {
     if (!name) continue;
@@ -93,15 +96,18 @@ export function verifyTrailerChecksum(decoded: AwsChunkedBody, trailerHeader: st
       );
     const algorithm = name.replace(/^x-amz-checksum-/, '');
     if (name.startsWith('x-amz-checksum-') && isChecksumAlgorithm(algorithm)) {
-      verifyChecksumValue(algorithm, value, decoded.payload);
+      await verifyChecksumValue(algorithm, value, decoded.payload);
     }
   }
 }
 
-/** BadDigest when `expected` is not the payload's checksum (unknown-to-us algorithms pass). */
-export function verifyChecksumValue(algorithm: ChecksumAlgorithm, expected: string, payload: Buffer): void {
-  const actual = computeChecksum(algorithm, payload);
-  if (actual !== undefined && actual !== expected) {
+/** BadDigest when `expected` is not the payload's checksum. */
+export async function verifyChecksumValue(
+  algorithm: ChecksumAlgorithm,
+  expected: string,
+  payload: Buffer,
+): Promise<void> {
+  if ((await computeChecksum(algorithm, payload)) !== expected) {
     throw new AwsError(
       'BadDigest',
       `The ${checksumDisplayName(algorithm)} you specified did not match the calculated checksum.`,

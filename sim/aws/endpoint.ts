@@ -431,7 +431,7 @@ export class AwsEndpoint {
           'You did not provide the number of bytes specified by the Content-Length HTTP header',
           400,
         );
-      verifyTrailerChecksum(decoded, headerValue(req.headers, 'x-amz-trailer'));
+      await verifyTrailerChecksum(decoded, headerValue(req.headers, 'x-amz-trailer'));
       const extraHeaders: Record<string, string> = {};
       for (const [name, value] of Object.entries(decoded.trailers)) {
         if (

@@ -1,6 +1,8 @@
-// PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902), and strategic merge patch, which
-// the simulator applies as a merge patch (lists are replaced rather than merged by key).
+// PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902, through fast-json-patch), and
+// strategic merge patch, which the simulator applies as a merge patch (lists are replaced rather than
+// merged by key).
 
+import jsonPatch, { type Operation } from 'fast-json-patch';
 import { isPlainObject } from './objects.ts';
 import { badRequest, KubeStatusError } from './status.ts';
 
@@ -20,104 +22,76 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-function decodePointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/'))
-    throw badRequest(
-      `the server rejected our request due to an error in our request: invalid JSON pointer "${pointer}"`,
-    );
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function parentAndKey(
-  document: unknown,
-  pointer: string,
-): { parent: Record<string, unknown> | unknown[]; key: string } {
-  const parts = decodePointer(pointer);
-  if (parts.length === 0)
-    throw badRequest('the server rejected our request: JSON patch on the document root is not supported');
-  let current: unknown = document;
-  for (const part of parts.slice(0, -1)) {
-    if (Array.isArray(current)) current = current[Number(part)];
-    else if (isPlainObject(current)) current = current[part];
-    else current = undefined;
-    if (current === undefined)
-      throw new KubeStatusError('Invalid', `jsonpatch: path ${pointer} does not exist`);
-  }
-  if (!Array.isArray(current) && !isPlainObject(current)) {
-    throw new KubeStatusError('Invalid', `jsonpatch: path ${pointer} does not exist`);
-  }
-  return { parent: current, key: parts[parts.length - 1] };
-}
-
-function readPointer(document: unknown, pointer: string): unknown {
-  let current: unknown = document;
-  for (const part of decodePointer(pointer)) {
-    if (Array.isArray(current)) current = current[Number(part)];
-    else if (isPlainObject(current)) current = current[part];
-    else return undefined;
-  }
-  return current;
-}
+/** The API server refuses JSON patches with more operations than this (413). */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
 
 interface JsonPatchOperation {
-  op: string;
-  path: string;
-  value?: unknown;
-  from?: string;
+  op?: unknown;
+  path?: unknown;
+  from?: unknown;
 }
 
-export function applyJsonPatch(target: unknown, operations: unknown): unknown {
-  if (!Array.isArray(operations)) throw badRequest('json patch must be an array of operations');
-  const document = structuredClone(target);
-  for (const raw of operations as JsonPatchOperation[]) {
-    const { op, path } = raw;
-    if (op === 'test') {
-      if (JSON.stringify(readPointer(document, path)) !== JSON.stringify(raw.value)) {
-        throw new KubeStatusError('Invalid', `jsonpatch: test operation for path ${path} failed`);
-      }
-      continue;
-    }
-    const value =
-      op === 'copy' || op === 'move' ? structuredClone(readPointer(document, raw.from ?? '')) : raw.value;
-    if (op === 'move') remove(document, raw.from ?? '');
-    if (op === 'remove') {
-      remove(document, path);
-    } else if (op === 'add' || op === 'copy' || op === 'move') {
-      const { parent, key } = parentAndKey(document, path);
-      if (Array.isArray(parent)) parent.splice(key === '-' ? parent.length : Number(key), 0, value);
-      else parent[key] = value;
-    } else if (op === 'replace') {
-      const { parent, key } = parentAndKey(document, path);
-      if (Array.isArray(parent)) parent[Number(key)] = value;
-      else {
-        if (!(key in parent))
-          throw new KubeStatusError(
-            'Invalid',
-            `jsonpatch replace operation does not apply: doc is missing key: ${path}`,
-          );
-        parent[key] = value;
-      }
-    } else {
-      throw badRequest(`unsupported json patch operation "${op}"`);
-    }
+/**
+ * What evanphx/json-patch (the API server's library) says about an operation that does not apply,
+ * from fast-json-patch's error name: the API server hands that text back as the Status cause.
+ */
+function evanphxMessage(name: string, operation: JsonPatchOperation): string {
+  const op = String(operation.op);
+  const path = String(operation.path);
+  const key = path.slice(path.lastIndexOf('/') + 1);
+  switch (name) {
+    case 'OPERATION_OP_INVALID':
+      return `Unexpected kind: ${op}`;
+    case 'OPERATION_VALUE_REQUIRED':
+      return 'operation, missing value field: missing value';
+    case 'OPERATION_PATH_ILLEGAL_ARRAY_INDEX':
+      return `error in ${op} for path: '${path}': value was not a proper array index: '${key}': strconv.Atoi: parsing "${key}": invalid syntax`;
+    case 'OPERATION_VALUE_OUT_OF_BOUNDS':
+      return `error in ${op} for path: '${path}': Unable to access invalid index: ${key}: invalid index referenced`;
+    case 'TEST_OPERATION_FAILED':
+      return `testing value ${path} failed: test failed`;
+    case 'OPERATION_FROM_UNRESOLVABLE':
+      return `${op} operation does not apply: doc is missing from path: ${String(operation.from)}: missing value`;
+    case 'OPERATION_PATH_UNRESOLVABLE':
+      if (op === 'replace')
+        return `replace operation does not apply: doc is missing key: ${path}: missing value`;
+      if (op === 'test') return `test operation does not apply: is missing path: ${path}: missing value`;
+      return `${op} operation does not apply: doc is missing path: "${path}": missing value`;
+    default:
+      return `${op} operation does not apply: doc is missing path: "${path}": missing value`;
   }
-  return document;
 }
 
-function remove(document: unknown, path: string): void {
-  const { parent, key } = parentAndKey(document, path);
-  if (Array.isArray(parent)) parent.splice(Number(key), 1);
-  else {
-    if (!(key in parent))
-      throw new KubeStatusError(
-        'Invalid',
-        `jsonpatch remove operation does not apply: doc is missing path: ${path}`,
-      );
-    delete parent[key];
+/**
+ * RFC 6902 JSON patch, applied with fast-json-patch (operations validated: array indexes must exist or be
+ * `-`/the length for add, `test` compares deeply). Failures answer as the API server does: a patch that
+ * is not a list of operations is 400, one that does not apply is 422 with the library's text as cause.
+ */
+export function applyJsonPatch(target: unknown, operations: unknown): unknown {
+  if (!Array.isArray(operations) || operations.some((operation) => !isPlainObject(operation))) {
+    throw badRequest(
+      'json: cannot unmarshal object into Go value of type jsonpatch.Patch: a JSON patch is a list of operations',
+    );
+  }
+  if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new KubeStatusError(
+      'RequestEntityTooLarge',
+      `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${operations.length}`,
+    );
+  }
+  try {
+    return jsonPatch.applyPatch(structuredClone(target), operations as Operation[], true, true, true)
+      .newDocument;
+  } catch (error) {
+    if (!(error instanceof jsonPatch.JsonPatchError)) throw error;
+    throw new KubeStatusError('Invalid', 'the server rejected our request due to an error in our request', {
+      causes: [
+        {
+          reason: 'UnexpectedServerResponse',
+          message: evanphxMessage(error.name, (error.operation ?? {}) as JsonPatchOperation),
+        },
+      ],
+    });
   }
 }
 

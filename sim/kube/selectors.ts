@@ -34,18 +34,44 @@ function checkKey(key: string, requirement: string): string {
   return key;
 }
 
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_VALUE_MAX_LENGTH = 63;
+const LABEL_VALUE_INVALID =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+/** Checks the values of one requirement as apimachinery's labels.NewRequirement does. */
+function checkValues(key: string, values: readonly string[], requirement: string): void {
+  values.forEach((value, index) => {
+    const problems = [
+      ...(value.length > LABEL_VALUE_MAX_LENGTH
+        ? [`must be no more than ${LABEL_VALUE_MAX_LENGTH} characters`]
+        : []),
+      ...(LABEL_VALUE.test(value) ? [] : [LABEL_VALUE_INVALID]),
+    ];
+    if (problems.length > 0) {
+      throw badRequest(
+        `unable to parse requirement: values[${index}][${key}]: Invalid value: "${value}": ${problems.join('; ')}`,
+      );
+    }
+  });
+  if (values.length === 0)
+    throw badRequest(
+      `unable to parse requirement: values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty (${requirement})`,
+    );
+}
+
 export function parseLabelSelector(selector: string | null | undefined): LabelPredicate {
   if (!selector || selector.trim() === '') return () => true;
   const checks: LabelPredicate[] = splitRequirements(selector).map((requirement) => {
     const setMatch = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(requirement);
     if (setMatch) {
       const key = checkKey(setMatch[1], requirement);
-      const values = new Set(
-        setMatch[3]
-          .split(',')
-          .map((v) => v.trim())
-          .filter((v) => v !== ''),
-      );
+      const listed = setMatch[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
+      checkValues(key, listed, requirement);
+      const values = new Set(listed);
       return setMatch[2] === 'in'
         ? (labels) => labels?.[key] !== undefined && values.has(labels[key])
         : (labels) => labels?.[key] === undefined || !values.has(labels[key]);
@@ -54,6 +80,7 @@ export function parseLabelSelector(selector: string | null | undefined): LabelPr
     if (opMatch) {
       const key = checkKey(opMatch[1], requirement);
       const value = opMatch[3];
+      checkValues(key, [value], requirement);
       return opMatch[2] === '!=' ? (labels) => labels?.[key] !== value : (labels) => labels?.[key] === value;
     }
     const existsMatch = /^(!?)\s*([^=!<>\s()]+)$/.exec(requirement);

@@ -13,6 +13,10 @@ export type StatusReason =
   | 'Gone'
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
+  | 'RequestEntityTooLarge'
+  | 'TooManyRequests'
+  | 'ServiceUnavailable'
+  | 'Timeout'
   | 'InternalError';
 
 export interface StatusCause {
@@ -51,6 +55,10 @@ const CODE_BY_REASON: Record<StatusReason, number> = {
   Gone: 410,
   UnsupportedMediaType: 415,
   NotAcceptable: 406,
+  RequestEntityTooLarge: 413,
+  TooManyRequests: 429,
+  ServiceUnavailable: 503,
+  Timeout: 504,
   InternalError: 500,
 };
 

@@ -5,12 +5,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { generateKeyPair, SignJWT } from 'jose';
+import {
+  type CaseContext,
+  createAssociatedApp,
+  ENV_FULL_URI,
+  ENV_TOKEN_FILE,
+  eventually,
+  expectUnconfirmed,
+  NotYet,
+  POD_IDENTITY_AUDIENCE,
+  type Pod,
+  useSuiteRun,
+} from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../fixtures/pod.ts';
-import { createAssociatedApp } from '../../fixtures/workload.ts';
-import { eventually, NotYet } from '../../helpers/eventually.ts';
-import { ENV_FULL_URI, ENV_TOKEN_FILE, POD_IDENTITY_AUDIENCE } from '../../helpers/pod-identity.ts';
-import { type CaseContext, expectUnconfirmed, useSuiteRun } from '../../helpers/suite.ts';
 
 const DEFAULT_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -81,7 +88,7 @@ describe('agent hardening', () => {
       .sign(privateKey);
   }
 
-  it("the pod's own Pod Identity token gets credentials (the control for the refusals below)", async (ctx) => {
+  it("the pod's own token gets credentials (the control case)", async (ctx) => {
     const answer = await eventually(
       'the agent to serve the pod its credentials',
       async () => {
@@ -96,7 +103,7 @@ describe('agent hardening', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('a call through another address than the link-local one is refused with 403, before the token is read', async (ctx) => {
+  it('a call through another address is refused with 403 before the token is read', async (ctx) => {
     // 192.0.2.1 is a documentation address: only the Host header names it, nothing connects to it.
     const answer = await callAgent(ctx, { host: '192.0.2.1' });
     expect(answer.status).toBe(403);
@@ -132,7 +139,7 @@ describe('agent hardening', () => {
     );
   });
 
-  it("the pod's default service-account token (API server audience) is refused", async (ctx) => {
+  it("the pod's API-audience service-account token is refused", async (ctx) => {
     const answer = await callAgent(ctx, { shell: `$(cat ${DEFAULT_TOKEN_FILE})` });
     await expectUnconfirmed(
       ctx,

@@ -3,19 +3,29 @@
 // credentials. Pods that already exist may keep cached credentials for hours (spec §2.7): that is
 // observed and reported, never failed.
 
+import {
+  type Association,
+  awsCliClient,
+  type CaseContext,
+  callerIdentityOnceAvailable,
+  createAssociation,
+  createNamespace,
+  createPodOnceAssociationApplies,
+  createRole,
+  createServiceAccount,
+  eventually,
+  isPodIdentityMutated,
+  NotYet,
+  type Pod,
+  type PodClient,
+  podClientFor,
+  type Role,
+  type RunContext,
+  sdkProbeClient,
+  type Tracked,
+  useSuiteRun,
+} from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRole, type Role } from '../../fixtures/iam-role.ts';
-import { createNamespace } from '../../fixtures/namespace.ts';
-import type { Pod } from '../../fixtures/pod.ts';
-import { type Association, createAssociation } from '../../fixtures/pod-identity-association.ts';
-import type { RunContext } from '../../fixtures/run-context.ts';
-import { createServiceAccount } from '../../fixtures/service-account.ts';
-import type { Tracked } from '../../fixtures/tracked.ts';
-import { callerIdentityOnceAvailable, createPodOnceAssociationApplies } from '../../fixtures/workload.ts';
-import { eventually, NotYet } from '../../helpers/eventually.ts';
-import { awsCliClient, type PodClient, sdkProbeClient } from '../../helpers/pod-clients.ts';
-import { isPodIdentityMutated } from '../../helpers/pod-identity.ts';
-import { type CaseContext, podClientFor, useSuiteRun } from '../../helpers/suite.ts';
 
 describe('association lifecycle', () => {
   const suite = useSuiteRun();
@@ -80,7 +90,7 @@ describe('association lifecycle', () => {
     );
   }
 
-  it('after the association is updated to another role, a new pod gets the new role', async (ctx) => {
+  it('after the association moves to another role, a new pod gets it', async (ctx) => {
     const { run } = suite;
     const client = await lifecycleClient(ctx);
     const before = await callerIdentityOnceAvailable(run, client, firstPod);
@@ -98,7 +108,7 @@ describe('association lifecycle', () => {
     await observeExistingPod(ctx, client, 'the update');
   });
 
-  it('after the association is deleted, a new pod is not mutated and gets no credentials', async (ctx) => {
+  it('after the association is deleted, a new pod gets nothing', async (ctx) => {
     const { run, stack } = suite;
     const client = await lifecycleClient(ctx);
     await association[Symbol.asyncDispose]();

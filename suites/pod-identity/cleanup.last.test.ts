@@ -2,10 +2,15 @@
 // no IAM role under the tool's path, no association, no namespace, no bucket — and the run ledger
 // has no outstanding entry.
 
+import {
+  eventually,
+  findToolResources,
+  type InventoryItem,
+  NotYet,
+  useSuiteRun,
+  WaitTimeout,
+} from 'pod-identity-conformance/suite';
 import { describe, expect, it } from 'vitest';
-import { findToolResources, type InventoryItem } from '../../fixtures/inventory.ts';
-import { eventually, NotYet, WaitTimeout } from '../../helpers/eventually.ts';
-import { useSuiteRun } from '../../helpers/suite.ts';
 
 describe('cleanup', () => {
   const suite = useSuiteRun();

@@ -1,13 +1,18 @@
 // A pod whose service account has an association gets the associated role's credentials:
 // `aws sts get-caller-identity` in the pod names assumed-role/ROLE/eks-CLUSTER-POD-… in the account.
 
+import {
+  callerIdentityOnceAvailable,
+  createAssociatedApp,
+  escapeRegExp,
+  expectUnconfirmed,
+  POD_CLIENT_NAMES,
+  type Pod,
+  podClientFor,
+  type Role,
+  useSuiteRun,
+} from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../fixtures/iam-role.ts';
-import type { Pod } from '../../fixtures/pod.ts';
-import { callerIdentityOnceAvailable, createAssociatedApp } from '../../fixtures/workload.ts';
-import { escapeRegExp } from '../../helpers/naming.ts';
-import { POD_CLIENT_NAMES } from '../../helpers/pod-clients.ts';
-import { expectUnconfirmed, podClientFor, useSuiteRun } from '../../helpers/suite.ts';
 
 const STS_SESSION_NAME_LIMIT = 64;
 
@@ -21,7 +26,7 @@ describe('credentials', () => {
   });
 
   for (const clientName of POD_CLIENT_NAMES) {
-    it(`get-caller-identity in the pod returns the associated role as assumed-role/ROLE/eks-CLUSTER-POD-… [${clientName}]`, async (ctx) => {
+    it(`the pod is the associated role's session assumed-role/ROLE/eks-CLUSTER-POD-… [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       const client = await podClientFor(ctx, info, clientName);
 

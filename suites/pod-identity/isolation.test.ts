@@ -2,21 +2,27 @@
 // namespace gets no credentials, the same service account name in another namespace gets none, and a
 // pod holding role B cannot write where only role A may.
 
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRole, type Role } from '../../fixtures/iam-role.ts';
-import { createNamespace } from '../../fixtures/namespace.ts';
-import { createPod, type Pod } from '../../fixtures/pod.ts';
-import { createAssociation } from '../../fixtures/pod-identity-association.ts';
-import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
-import { createServiceAccount } from '../../fixtures/service-account.ts';
 import {
   allowedOnceIamCatchesUp,
+  type Bucket,
   callerIdentityOnceAvailable,
+  createAssociation,
+  createBucket,
+  createNamespace,
+  createPod,
   createPodOnceAssociationApplies,
-} from '../../fixtures/workload.ts';
-import { POD_CLIENT_NAMES, type PodCallResult } from '../../helpers/pod-clients.ts';
-import { isPodIdentityMutated } from '../../helpers/pod-identity.ts';
-import { podClientFor, requireCapabilities, useSuiteRun } from '../../helpers/suite.ts';
+  createRole,
+  createServiceAccount,
+  isPodIdentityMutated,
+  POD_CLIENT_NAMES,
+  type Pod,
+  type PodCallResult,
+  podClientFor,
+  type Role,
+  requireCapabilities,
+  useSuiteRun,
+} from 'pod-identity-conformance/suite';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 /** Fails with a plain explanation when a pod that should have nothing received credentials. */
 function expectNoCredentials(result: PodCallResult<{ arn: string }>, who: string): void {
@@ -96,7 +102,7 @@ describe('isolation', () => {
       );
     });
 
-    it(`the associated service account's name in another namespace gets no credentials [${clientName}]`, async (ctx) => {
+    it(`the associated name in another namespace gets no credentials [${clientName}]`, async (ctx) => {
       const client = await podClientFor(ctx, suite.info, clientName);
       expect(isPodIdentityMutated(otherNamespacePod.stored)).toBe(false);
       expectNoCredentials(

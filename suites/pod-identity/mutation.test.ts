@@ -3,23 +3,25 @@
 // read-only mount. A pod of a service account without an association gets none of it.
 
 import type { V1Pod } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createPod, type Pod } from '../../fixtures/pod.ts';
-import { createServiceAccount } from '../../fixtures/service-account.ts';
-import { createAssociatedApp } from '../../fixtures/workload.ts';
 import {
   AGENT_URIS,
+  createAssociatedApp,
+  createPod,
+  createServiceAccount,
   ENV_FULL_URI,
   ENV_TOKEN_FILE,
   envValue,
+  expectUnconfirmed,
   jwtClaims,
   POD_IDENTITY_AUDIENCE,
+  type Pod,
   TOKEN_EXPIRATION_RANGE,
   TOKEN_FILE_PATH,
   TOKEN_MOUNT_PATH,
   TOKEN_VOLUME_NAME,
-} from '../../helpers/pod-identity.ts';
-import { expectUnconfirmed, useSuiteRun } from '../../helpers/suite.ts';
+  useSuiteRun,
+} from 'pod-identity-conformance/suite';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 function tokenVolume(pod: V1Pod) {
   return pod.spec?.volumes?.find((v) => v.name === TOKEN_VOLUME_NAME);
@@ -54,7 +56,7 @@ describe('mutation', () => {
     expect(envValue(container, ENV_TOKEN_FILE)).toBe(TOKEN_FILE_PATH);
   });
 
-  it('the token is a projected service-account token for pods.eks.amazonaws.com with a one-day expiry', () => {
+  it('the token is a projected token for pods.eks.amazonaws.com lasting about a day', () => {
     const volume = tokenVolume(associated.stored);
     expect(volume, `volume ${TOKEN_VOLUME_NAME} in the pod`).toBeDefined();
     const source = volume!.projected?.sources?.[0]?.serviceAccountToken;
@@ -70,7 +72,7 @@ describe('mutation', () => {
     expect(mount?.readOnly).toBe(true);
   });
 
-  it('inside the pod the token file holds a token for the pod, its service account and the audience', async (ctx) => {
+  it('the token file in the pod names the pod, its service account and the audience', async (ctx) => {
     // Only the claims leave the pod (the payload segment); the signed token itself never does.
     const result = await associated.exec(['sh', '-c', `cut -d. -f2 < "$${ENV_TOKEN_FILE}"`]);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -94,7 +96,7 @@ describe('mutation', () => {
     );
   });
 
-  it('a pod of a service account without an association gets no variables, volume or mount', () => {
+  it('a pod of an unassociated service account gets no variables, volume or mount', () => {
     const container = unassociated.stored.spec!.containers[0];
     expect(envValue(container, ENV_FULL_URI)).toBeUndefined();
     expect(envValue(container, ENV_TOKEN_FILE)).toBeUndefined();

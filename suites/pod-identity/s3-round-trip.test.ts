@@ -4,16 +4,18 @@
 
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../fixtures/pod.ts';
-import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
 import {
   allowedOnceIamCatchesUp,
+  type Bucket,
   callerIdentityOnceAvailable,
   createAssociatedApp,
-} from '../../fixtures/workload.ts';
-import { POD_CLIENT_NAMES } from '../../helpers/pod-clients.ts';
-import { podClientFor, useSuiteRun } from '../../helpers/suite.ts';
+  createBucket,
+  POD_CLIENT_NAMES,
+  type Pod,
+  podClientFor,
+  useSuiteRun,
+} from 'pod-identity-conformance/suite';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const FILE_BYTES = 9 * 1024 * 1024;
 
@@ -51,7 +53,7 @@ describe('s3 round trip', () => {
   });
 
   for (const clientName of POD_CLIENT_NAMES) {
-    it(`a file copied from the pod to S3 reads back byte-identical in the pod and from the runner [${clientName}]`, async (ctx) => {
+    it(`a file copied from the pod to S3 reads back byte-identical [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       const client = await podClientFor(ctx, info, clientName);
       await callerIdentityOnceAvailable(run, client, pod);

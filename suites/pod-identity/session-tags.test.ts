@@ -3,20 +3,25 @@
 // accounts (aws:PrincipalTag/kubernetes-service-account). With disableSessionTags the same role's
 // ABAC write is denied, because the tags the policy needs are absent.
 
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createRole } from '../../fixtures/iam-role.ts';
-import { createNamespace } from '../../fixtures/namespace.ts';
-import type { Pod } from '../../fixtures/pod.ts';
-import { createAssociation } from '../../fixtures/pod-identity-association.ts';
-import { type Bucket, createBucket } from '../../fixtures/s3-bucket.ts';
-import { createServiceAccount } from '../../fixtures/service-account.ts';
 import {
   allowedOnceIamCatchesUp,
+  type Bucket,
   callerIdentityOnceAvailable,
+  createAssociation,
+  createBucket,
+  createNamespace,
   createPodOnceAssociationApplies,
-} from '../../fixtures/workload.ts';
-import { POD_CLIENT_NAMES, type PodCallResult, type PodClient } from '../../helpers/pod-clients.ts';
-import { podClientFor, requireCapabilities, useSuiteRun } from '../../helpers/suite.ts';
+  createRole,
+  createServiceAccount,
+  POD_CLIENT_NAMES,
+  type Pod,
+  type PodCallResult,
+  type PodClient,
+  podClientFor,
+  requireCapabilities,
+  useSuiteRun,
+} from 'pod-identity-conformance/suite';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const TAGGED_SA = 'tagged';
 const UNTAGGED_SA = 'untagged';
@@ -94,7 +99,7 @@ describe('session tags', () => {
   }
 
   for (const clientName of POD_CLIENT_NAMES) {
-    it(`the pod may write under its own namespace prefix and is denied under another [${clientName}]`, async (ctx) => {
+    it(`the pod may write under its namespace's prefix, not under another's [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       requireCapabilities(ctx, info, 'iamEnforcement', 'sessionTags');
       const client = await podClientFor(ctx, info, clientName);
@@ -111,7 +116,7 @@ describe('session tags', () => {
       ).toBe('denied');
     });
 
-    it(`a service account the policy's condition does not name is denied under its own prefix [${clientName}]`, async (ctx) => {
+    it(`a service account the condition does not name is denied [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       requireCapabilities(ctx, info, 'iamEnforcement', 'sessionTags');
       const client = await podClientFor(ctx, info, clientName);

@@ -89,9 +89,21 @@ export interface ContainerEngine {
   start(image: string, environment: Record<string, string>): Promise<LocalstackEndpoint>;
 }
 
+/** testcontainers is an optional dependency (124 packages with native builds): loaded only here. */
+async function importTestcontainers(): Promise<typeof import('testcontainers')> {
+  try {
+    return await import('testcontainers');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigurationError(
+      '--localstack-container needs the optional packages testcontainers and @testcontainers/localstack, which are not installed; run `npm install testcontainers @testcontainers/localstack`, or drop --localstack-container and set LOCALSTACK_ENDPOINT to a running LocalStack',
+    );
+  }
+}
+
 export const testcontainersEngine: ContainerEngine = {
   async checkReachable() {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = await importTestcontainers();
     await getContainerRuntimeClient();
   },
   async start(image, environment) {
@@ -125,6 +137,7 @@ export async function startLocalstackContainer(
   try {
     await engine.checkReachable();
   } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
     throw new ConfigurationError(
       `--localstack-container needs a Docker engine and none is reachable (${errorMessage(error).split('\n')[0]}); start Docker or set DOCKER_HOST, or drop --localstack-container and set LOCALSTACK_ENDPOINT to a running LocalStack`,
     );

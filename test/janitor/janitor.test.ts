@@ -25,6 +25,8 @@ import {
   PutBucketTaggingCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import type { SimHandle } from '@pod-identity-conformance/sim';
+import { startSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRole, podIdentityTrustPolicy } from '../../fixtures/iam-role.ts';
 import { createNamespace } from '../../fixtures/namespace.ts';
@@ -37,8 +39,6 @@ import { isNotFound } from '../../helpers/kube.ts';
 import { awsTagMap, awsTags, IAM_PATH, LABEL_MANAGED_BY, TOOL_NAME } from '../../helpers/naming.ts';
 import { type JanitorDeps, runJanitor } from '../../janitor/run-janitor.ts';
 import { ConfigurationError } from '../../runner/errors.ts';
-import { startSim } from '../../sim/index.ts';
-import type { SimHandle } from '../../sim/types.ts';
 import { embeddedTargetInfo } from '../../targets/embedded.ts';
 import type { TargetFactory } from '../../targets/index.ts';
 import type { AwsCredentialsInfo, TargetInfo } from '../../targets/target.ts';

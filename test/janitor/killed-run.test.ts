@@ -1,5 +1,5 @@
 // What a killed run leaves, found and removed by the janitor, all through the real commands: a
-// standalone simulator (`node scripts/sim.ts`) stands in for an EKS cluster and its AWS account, the
+// standalone simulator (`npm run sim`) stands in for an EKS cluster and its AWS account, the
 // suite runs on it with `--target eks`, is SIGKILLed once its ledger shows resources (no teardown can
 // run), then `npm run janitor` lists them, deletes them, and finds nothing the second time.
 
@@ -16,71 +16,27 @@ import { findToolResources } from '../../fixtures/inventory.ts';
 import { createRunContext } from '../../fixtures/run-context.ts';
 import { type LedgerRecord, RunLedger } from '../../helpers/ledger.ts';
 import { escapeRegExp } from '../../helpers/naming.ts';
+import { type StandaloneSim, startStandaloneSim } from '../targets/eks/standalone.ts';
 import { childEnv } from '../targets/localstack/child-env.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const SIM = join(REPO, 'scripts/sim.ts');
 const CONFORMANCE = join(REPO, 'scripts/conformance.ts');
 const JANITOR = join(REPO, 'scripts/janitor.ts');
 const ACCOUNT = '111122223333';
 const TIMEOUT_MS = 240_000;
 
 let work: string;
-let sim: ChildProcess | undefined;
+let sim: StandaloneSim | undefined;
 let simEnv: Record<string, string> = {};
-
-/** Starts `node scripts/sim.ts` and returns its exports once it prints `ready`. */
-async function startStandaloneSim(stateDir: string): Promise<Record<string, string>> {
-  const child = spawn(process.execPath, [SIM, '--state-dir', stateDir], {
-    cwd: REPO,
-    env: childEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  sim = child;
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exports: Record<string, string> = {};
-  await new Promise<void>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(
-      () => reject(new Error(`scripts/sim.ts not ready within 30 s: ${stderr}`)),
-      30_000,
-    );
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (line === 'ready') {
-          clearTimeout(timer);
-          resolve();
-          return;
-        }
-        const match = /^export ([A-Z_]+)='(.*)'$/.exec(line);
-        if (match) exports[match[1]!] = match[2]!;
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`scripts/sim.ts exited with ${code} before ready: ${stderr}`));
-    });
-  });
-  return exports;
-}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'pic-killed-run-'));
-  simEnv = await startStandaloneSim(join(work, 'sim'));
+  sim = await startStandaloneSim(['--state-dir', join(work, 'sim')]);
+  simEnv = sim.exports;
 });
 
 afterAll(async () => {
-  if (sim && sim.exitCode === null && sim.signalCode === null) {
-    const exited = once(sim, 'exit');
-    sim.kill('SIGTERM');
-    await exited;
-  }
+  await sim?.stop();
   await rm(work, { recursive: true, force: true });
 });
 

@@ -70,7 +70,7 @@ describe('parseCommandLine', () => {
   it('rejects an unknown flag, suggesting the closest and listing the valid ones', () => {
     const message = usageError(['--suit', 'pod-identity']);
     expect(message).toMatch(
-      /^unknown option "--suit" \(did you mean --suite\?\); valid options: --suite, --target, /,
+      /^unknown option "--suit" \(did you mean --suite\?\); valid options: --suite, --suites-dir, --target, /,
     );
     expect(message).not.toContain('\n');
   });

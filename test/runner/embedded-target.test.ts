@@ -1,7 +1,7 @@
+import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
+import { awsCliDirectory } from '@pod-identity-conformance/sim';
 import { describe, expect, it } from 'vitest';
 import type { RunSettings } from '../../runner/settings.ts';
-import { awsCliDirectory } from '../../sim/runtime/host-path.ts';
-import type { SimHandle, SimOptions } from '../../sim/types.ts';
 import { createEmbeddedTarget, EMBEDDED_POD_IMAGE, embeddedCapabilities } from '../../targets/embedded.ts';
 import { AWS_SERVICES, CAPABILITY_NAMES } from '../../targets/target.ts';
 

@@ -21,7 +21,12 @@ afterEach(async () => {
 });
 
 function resolve(argv: string[], env: Record<string, string> = {}): Promise<RunSettings> {
-  return resolveSettings({ commandLine: parseCommandLine(argv), env, cwd, availableSuites: SUITES });
+  return resolveSettings({
+    commandLine: parseCommandLine(argv),
+    env,
+    cwd,
+    availableSuites: async (dirs) => [...SUITES, ...dirs.map((dir) => `dir:${dir}`)],
+  });
 }
 
 async function usageError(argv: string[], env: Record<string, string> = {}): Promise<string> {
@@ -210,12 +215,19 @@ describe('resolveSettings', () => {
     expect(await usageError(['--config', typo])).toContain('has unknown key "regoin"');
   });
 
+  it('--suites-dir (repeatable, or PIC_SUITES_DIR) adds the suites found there to the choices', async () => {
+    const settings = await resolve(['--suites-dir', 'mine', '--suites-dir', 'theirs', '--suite', 'dir:mine']);
+    expect(settings.suitesDirs).toEqual(['mine', 'theirs']);
+    expect(settings.suites).toEqual(['dir:mine']);
+    expect((await resolve([], { PIC_SUITES_DIR: 'a,b' })).suites).toEqual([...SUITES, 'dir:a', 'dir:b']);
+  });
+
   it('refuses to run when no suite exists', async () => {
     const error = await resolveSettings({
       commandLine: parseCommandLine([]),
       env: {},
       cwd,
-      availableSuites: [],
+      availableSuites: async () => [],
     }).then(
       () => undefined,
       (e: unknown) => e as Error,

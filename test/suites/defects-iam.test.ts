@@ -7,9 +7,8 @@ import { findCase, runSabotaged, statusByName } from './suite-run.ts';
 const RUN_TIMEOUT_MS = 120_000;
 
 const OWN_PREFIX =
-  'session tags › the pod may write under its own namespace prefix and is denied under another [aws-cli]';
-const UNLISTED =
-  "session tags › a service account the policy's condition does not name is denied under its own prefix [aws-cli]";
+  "session tags › the pod may write under its namespace's prefix, not under another's [aws-cli]";
+const UNLISTED = 'session tags › a service account the condition does not name is denied [aws-cli]';
 const UNTAGGED = 'session tags › with disableSessionTags the ABAC write is denied [aws-cli]';
 const ROLE_B = 'isolation › a pod with role B cannot write where only role A may [aws-cli]';
 
@@ -87,10 +86,8 @@ describe.concurrent('IAM, session-tag and S3 cases fail under the defect each on
       });
       expect(run.exitCode, run.stderr).toBe(1);
       expect(statusByName(run.cases)).toEqual({
-        's3 round trip › a file copied from the pod to S3 reads back byte-identical in the pod and from the runner [aws-cli]':
-          'failed',
-        's3 round trip › a file copied from the pod to S3 reads back byte-identical in the pod and from the runner [sdk-probe]':
-          'failed',
+        's3 round trip › a file copied from the pod to S3 reads back byte-identical [aws-cli]': 'failed',
+        's3 round trip › a file copied from the pod to S3 reads back byte-identical [sdk-probe]': 'failed',
       });
     });
   });

@@ -1,8 +1,8 @@
 // Each case of the pod-facing files fails when the simulator breaks the behaviour it checks: the real
 // suite, through the real runner, on the embedded target started with one deliberate defect.
 
+import { DEFAULT_ACCOUNT_ID } from '@pod-identity-conformance/sim';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNT_ID } from '../../sim/aws/index.ts';
 import { findCase, runSabotaged, statusByName } from './suite-run.ts';
 
 const RUN_TIMEOUT_MS = 120_000;
@@ -15,9 +15,9 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       expect(run.exitCode, run.stderr).toBe(1);
       const mutationCases = [
         'mutation › a pod of an associated service account gets the container credential variables',
-        'mutation › the token is a projected service-account token for pods.eks.amazonaws.com with a one-day expiry',
+        'mutation › the token is a projected token for pods.eks.amazonaws.com lasting about a day',
         'mutation › the token volume is mounted read-only at the documented path',
-        'mutation › inside the pod the token file holds a token for the pod, its service account and the audience',
+        'mutation › the token file in the pod names the pod, its service account and the audience',
       ];
       for (const name of mutationCases) {
         const reported = findCase(run.cases, name);
@@ -35,13 +35,10 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       expect(run.exitCode, run.stderr).toBe(1);
       expect(statusByName(run.cases)).toEqual({
         'mutation › a pod of an associated service account gets the container credential variables': 'passed',
-        'mutation › the token is a projected service-account token for pods.eks.amazonaws.com with a one-day expiry':
-          'passed',
+        'mutation › the token is a projected token for pods.eks.amazonaws.com lasting about a day': 'passed',
         'mutation › the token volume is mounted read-only at the documented path': 'passed',
-        'mutation › inside the pod the token file holds a token for the pod, its service account and the audience':
-          'passed',
-        'mutation › a pod of a service account without an association gets no variables, volume or mount':
-          'failed',
+        'mutation › the token file in the pod names the pod, its service account and the audience': 'passed',
+        'mutation › a pod of an unassociated service account gets no variables, volume or mount': 'failed',
       });
     });
   });
@@ -55,7 +52,7 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       expect(run.exitCode, run.stderr).toBe(1);
       const credentials = findCase(
         run.cases,
-        'credentials › get-caller-identity in the pod returns the associated role as assumed-role/ROLE/eks-CLUSTER-POD-… [aws-cli]',
+        "credentials › the pod is the associated role's session assumed-role/ROLE/eks-CLUSTER-POD-… [aws-cli]",
       );
       expect(credentials.status).toBe('failed');
       expect(credentials.message).toContain(`:assumed-role/pic-decoy/eks-`);
@@ -73,7 +70,7 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       expect(run.exitCode, run.stderr).toBe(1);
       for (const name of [
         'isolation › a service account without an association gets no credentials [aws-cli]',
-        "isolation › the associated service account's name in another namespace gets no credentials [aws-cli]",
+        'isolation › the associated name in another namespace gets no credentials [aws-cli]',
       ]) {
         const reported = findCase(run.cases, name);
         expect(reported.status, name).toBe('failed');
@@ -99,15 +96,13 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       });
       expect(run.exitCode, run.stderr).toBe(1);
       expect(statusByName(run.cases)).toEqual({
-        "agent hardening › the pod's own Pod Identity token gets credentials (the control for the refusals below)":
-          'failed',
-        'agent hardening › a call through another address than the link-local one is refused with 403, before the token is read':
+        "agent hardening › the pod's own token gets credentials (the control case)": 'failed',
+        'agent hardening › a call through another address is refused with 403 before the token is read':
           'passed',
         'agent hardening › a request without a token is refused with 400': 'passed',
         'agent hardening › an expired token is refused with 400 before any upstream call': 'passed',
         'agent hardening › a forged token (valid shape, signed with another key) is refused': 'passed',
-        "agent hardening › the pod's default service-account token (API server audience) is refused":
-          'passed',
+        "agent hardening › the pod's API-audience service-account token is refused": 'passed',
       });
     });
   });
@@ -122,15 +117,13 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       });
       expect(run.exitCode, run.stderr).toBe(1);
       expect(statusByName(run.cases)).toEqual({
-        "agent hardening › the pod's own Pod Identity token gets credentials (the control for the refusals below)":
-          'passed',
-        'agent hardening › a call through another address than the link-local one is refused with 403, before the token is read':
+        "agent hardening › the pod's own token gets credentials (the control case)": 'passed',
+        'agent hardening › a call through another address is refused with 403 before the token is read':
           'passed',
         'agent hardening › a request without a token is refused with 400': 'failed',
         'agent hardening › an expired token is refused with 400 before any upstream call': 'failed',
         'agent hardening › a forged token (valid shape, signed with another key) is refused': 'failed',
-        "agent hardening › the pod's default service-account token (API server audience) is refused":
-          'failed',
+        "agent hardening › the pod's API-audience service-account token is refused": 'failed',
       });
       expect(
         findCase(
@@ -147,15 +140,13 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
       const run = await runSabotaged({ sabotage: { agentAcceptsAnyHost: true }, files: ['agent-hardening'] });
       expect(run.exitCode, run.stderr).toBe(1);
       expect(statusByName(run.cases)).toEqual({
-        "agent hardening › the pod's own Pod Identity token gets credentials (the control for the refusals below)":
-          'passed',
-        'agent hardening › a call through another address than the link-local one is refused with 403, before the token is read':
+        "agent hardening › the pod's own token gets credentials (the control case)": 'passed',
+        'agent hardening › a call through another address is refused with 403 before the token is read':
           'failed',
         'agent hardening › a request without a token is refused with 400': 'passed',
         'agent hardening › an expired token is refused with 400 before any upstream call': 'passed',
         'agent hardening › a forged token (valid shape, signed with another key) is refused': 'passed',
-        "agent hardening › the pod's default service-account token (API server audience) is refused":
-          'passed',
+        "agent hardening › the pod's API-audience service-account token is refused": 'passed',
       });
     });
   });

@@ -11,20 +11,21 @@ import { SUITES_ROOT } from '../../vitest.config.ts';
 import { childEnv, REPO, scratchDir } from './suite-run.ts';
 
 const POD_IDENTITY = join(SUITES_ROOT, 'pod-identity');
+const BUNDLED = [{ name: 'pod-identity', dir: POD_IDENTITY }];
 
 describe('resolveSuiteFiles', () => {
   it('maps names to the files of the selected suites, .last files by their short name too', async () => {
-    expect(await resolveSuiteFiles(SUITES_ROOT, ['pod-identity'], ['credentials', 'cleanup'])).toEqual([
+    expect(await resolveSuiteFiles(BUNDLED, ['credentials', 'cleanup'])).toEqual([
       join(POD_IDENTITY, 'credentials.test.ts'),
       join(POD_IDENTITY, 'cleanup.last.test.ts'),
     ]);
-    expect(await resolveSuiteFiles(SUITES_ROOT, ['pod-identity'], ['cleanup.last', 'cleanup'])).toEqual([
+    expect(await resolveSuiteFiles(BUNDLED, ['cleanup.last', 'cleanup'])).toEqual([
       join(POD_IDENTITY, 'cleanup.last.test.ts'),
     ]);
   });
 
   it('refuses a name no selected suite has, listing the names there are', async () => {
-    const refused = resolveSuiteFiles(SUITES_ROOT, ['pod-identity'], ['credential']);
+    const refused = resolveSuiteFiles(BUNDLED, ['credential']);
     await expect(refused).rejects.toBeInstanceOf(UsageError);
     await expect(refused).rejects.toThrow(
       'unknown suite file "credential" in suite(s) pod-identity; choose one of: agent-hardening, association-lifecycle, cleanup, credentials,',

@@ -12,12 +12,11 @@
 // without it (PIC_SABOTAGE_NO_DECOY), EKS Auth cannot assume any role and the agent serves nothing.
 
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import type { Sabotage, SimFaults } from '@pod-identity-conformance/sim';
+import { startSim } from '@pod-identity-conformance/sim';
 import { podIdentityTrustPolicy } from '../../fixtures/iam-role.ts';
 import { defaultDeps } from '../../runner/default-deps.ts';
 import { runConformance } from '../../runner/run-conformance.ts';
-import { startSim } from '../../sim/index.ts';
-import type { Sabotage } from '../../sim/sabotage.ts';
-import type { SimFaults } from '../../sim/types.ts';
 import { createEmbeddedTarget } from '../../targets/embedded.ts';
 import { TARGETS } from '../../targets/index.ts';
 import type { Target } from '../../targets/target.ts';

@@ -7,11 +7,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Sabotage, SimFaults } from '@pod-identity-conformance/sim';
 import { execa, type ResultPromise } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
 import { type LedgerRecord, RunLedger } from '../../helpers/ledger.ts';
-import type { Sabotage } from '../../sim/sabotage.ts';
-import type { SimFaults } from '../../sim/types.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SABOTAGED_RUNNER = fileURLToPath(new URL('./sabotaged-runner.ts', import.meta.url));

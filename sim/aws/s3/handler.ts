@@ -155,7 +155,7 @@ function selectOperation(req: SignedRequest, bucket: string, key: string): Opera
 }
 
 /** Content-MD5 and x-amz-checksum-* headers must match the (decoded) payload. */
-function verifyPayloadIntegrity(req: SignedRequest): void {
+async function verifyPayloadIntegrity(req: SignedRequest): Promise<void> {
   const contentMd5 = req.headers['content-md5'];
   if (typeof contentMd5 === 'string') {
     if (Buffer.from(contentMd5, 'base64').length !== 16)
@@ -168,14 +168,14 @@ function verifyPayloadIntegrity(req: SignedRequest): void {
       });
   }
   for (const { algorithm, value } of checksumHeaders(req.headers))
-    verifyChecksumValue(algorithm, value, req.body);
+    await verifyChecksumValue(algorithm, value, req.body);
 }
 
 export function createS3Handler(options: S3HandlerOptions): ServiceHandler {
   return async (req, ctx) => {
     const { bucket, key, host } = addressOf(req);
     const operation = selectOperation(req, bucket, key);
-    if (operation !== completeMultipartUpload) verifyPayloadIntegrity(req);
+    if (operation !== completeMultipartUpload) await verifyPayloadIntegrity(req);
     const call: S3Call = {
       req,
       ctx,

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { awsCliDirectory } from '@pod-identity-conformance/sim';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { awsCliDirectory } from '../../../sim/runtime/host-path.ts';
 import {
   isolatedHome,
   type RunnerResult,

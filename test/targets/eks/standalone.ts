@@ -1,5 +1,5 @@
 // Helpers for driving the eks target end to end, as a person would: a standalone simulator
-// (`node scripts/sim.ts`, its `export` lines read back), the runner spawned with those variables and
+// (`npm run sim`, its `export` lines read back), the runner spawned with those variables and
 // nothing else from this machine's AWS or Kubernetes setup, and an inventory of what exists afterwards.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -15,6 +15,10 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** The simulator package's standalone command (what `npm run sim` runs). */
+export const SIM_SCRIPT = fileURLToPath(
+  new URL('scripts/sim.ts', import.meta.resolve('@pod-identity-conformance/sim/package.json')),
+);
 const START_TIMEOUT_MS = 60_000;
 
 /** Environment without this machine's AWS, Kubernetes or runner settings. */
@@ -45,7 +49,7 @@ export interface StandaloneSim {
 }
 
 export async function startStandaloneSim(args: string[] = []): Promise<StandaloneSim> {
-  const child: ChildProcess = spawn(process.execPath, ['scripts/sim.ts', ...args], {
+  const child: ChildProcess = spawn(process.execPath, [SIM_SCRIPT, ...args], {
     cwd: REPOSITORY_ROOT,
     env: cleanEnvironment(),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SimHandle } from '@pod-identity-conformance/sim';
+import { startSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, NotYet } from '../../../helpers/eventually.ts';
 import { ConfigurationError } from '../../../runner/errors.ts';
 import type { RunSettings } from '../../../runner/settings.ts';
-import { startSim } from '../../../sim/index.ts';
-import type { SimHandle } from '../../../sim/types.ts';
 import { EKS_POD_IMAGE } from '../../../targets/eks/pod-settings.ts';
 import { createEksTarget, type EksTargetDeps, endpointsFromEnvironment } from '../../../targets/eks.ts';
 

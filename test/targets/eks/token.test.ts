@@ -6,12 +6,10 @@ import { request } from 'node:https';
 import { promisify } from 'node:util';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { SimHandle } from '@pod-identity-conformance/sim';
+import { awsCliDirectory, decodeEksToken as checkTokenShape, startSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { startSim } from '../../../sim/index.ts';
-import { decodeEksToken as checkTokenShape } from '../../../sim/kube/eks-token-authenticator.ts';
-import { awsCliDirectory } from '../../../sim/runtime/host-path.ts';
-import type { SimHandle } from '../../../sim/types.ts';
 import {
   CLUSTER_ID_HEADER,
   decodeEksToken,

@@ -13,12 +13,12 @@ import {
   ListRolesCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { startAwsSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunContext } from '../../../fixtures/run-context.ts';
 import { createAwsClients } from '../../../helpers/aws-clients.ts';
 import { ledgerPathFor, RunLedger } from '../../../helpers/ledger.ts';
 import { IAM_PATH } from '../../../helpers/naming.ts';
-import { startAwsSim } from '../../../sim/aws/index.ts';
 import { embeddedCapabilities } from '../../../targets/embedded.ts';
 import {
   enforcementOffReason,

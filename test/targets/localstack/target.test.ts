@@ -1,11 +1,11 @@
 // createLocalstackTarget with a fake simulator, a fake probe and a fake container engine. The project's
 // AWS simulator stands in for the LocalStack endpoint (it answers STS and checks the keys).
 
+import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
+import { type AwsSim, startAwsSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../runner/errors.ts';
 import type { RunSettings } from '../../../runner/settings.ts';
-import { type AwsSim, startAwsSim } from '../../../sim/aws/index.ts';
-import type { SimHandle, SimOptions } from '../../../sim/types.ts';
 import { embeddedCapabilities } from '../../../targets/embedded.ts';
 import {
   type ContainerEngine,

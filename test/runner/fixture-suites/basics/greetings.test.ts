@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noteForReport } from '../../../../helpers/report-note.ts';
+import { noteForReport } from '../../../../suite-api/report-note.ts';
 import { fixtureTarget, recordOrder } from '../../fixture-support.ts';
 
 beforeAll(() => recordOrder('start', 'basics/greetings'));

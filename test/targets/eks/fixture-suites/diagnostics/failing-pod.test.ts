@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace } from '../../../../../fixtures/namespace.ts';
 import { createPod } from '../../../../../fixtures/pod.ts';
 import { createServiceAccount } from '../../../../../fixtures/service-account.ts';
-import { useSuiteRun } from '../../../../../helpers/suite.ts';
+import { useSuiteRun } from '../../../../../suite-api/suite-run.ts';
 
 describe('diagnostics', () => {
   const suite = useSuiteRun();

@@ -1,0 +1,124 @@
+// Speed of the Kubernetes simulator: start-to-ready, and what exec adds over spawning a process.
+// Usage: node bench/kube.ts [runs]   (targets: start < 1 s; exec overhead < 50 ms)
+
+import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, Exec, KubeConfig } from '@kubernetes/client-node';
+import { startKubeSim } from '../kube/index.ts';
+import { median } from './stats.ts';
+
+const runs = Number(process.argv[2] ?? '15');
+
+function spawnTrue(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('true', [], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.once('error', reject);
+    child.once('close', () => resolve());
+  });
+}
+
+function execTrue(kc: KubeConfig): Promise<void> {
+  return new Promise((resolve, reject) => {
+    new Exec(kc)
+      .exec(
+        'default',
+        'bench',
+        'c',
+        ['true'],
+        new PassThrough(),
+        new PassThrough(),
+        null,
+        false,
+        (status) => {
+          if (status.status === 'Success') resolve();
+          else reject(new Error(`exec failed: ${JSON.stringify(status)}`));
+        },
+      )
+      .catch(reject);
+  });
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+const startTimes: number[] = [];
+for (let i = 0; i < runs; i++) {
+  let sim: Awaited<ReturnType<typeof startKubeSim>> | undefined;
+  startTimes.push(
+    await time(async () => {
+      sim = await startKubeSim({ clusterName: 'bench' });
+    }),
+  );
+  await sim?.close();
+}
+
+/** Spawns scripts/sim-kube.ts and times it until it prints `ready` (Node start and imports included). */
+function processStart(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../scripts/sim-kube.ts', import.meta.url))],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('\nready\n')) {
+        const elapsed = performance.now() - start;
+        child.once('exit', () => resolve(elapsed));
+        child.kill('SIGTERM');
+      }
+    });
+    child.once('error', reject);
+  });
+}
+const processStartTimes: number[] = [];
+for (let i = 0; i < Math.min(runs, 5); i++) processStartTimes.push(await processStart());
+
+const sim = await startKubeSim({ clusterName: 'bench' });
+const kc = new KubeConfig();
+kc.loadFromString(sim.kubeconfigYaml);
+const core = kc.makeApiClient(CoreV1Api);
+await core.createNamespacedPod({
+  namespace: 'default',
+  body: {
+    metadata: { name: 'bench' },
+    spec: { containers: [{ name: 'c', image: 'x', command: ['sleep', '3600'] }] },
+  },
+});
+for (let i = 0; ; i++) {
+  const pod = await core.readNamespacedPod({ namespace: 'default', name: 'bench' });
+  if (pod.status?.phase === 'Running') break;
+  if (i > 500) throw new Error('bench pod did not reach Running');
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+// Warm up both paths (TLS session, module caches), then interleave the measurements.
+await spawnTrue();
+await execTrue(kc);
+const spawnTimes: number[] = [];
+const execTimes: number[] = [];
+for (let i = 0; i < runs * 2; i++) {
+  spawnTimes.push(await time(spawnTrue));
+  execTimes.push(await time(() => execTrue(kc)));
+}
+await sim.close();
+
+const startMedian = median(startTimes);
+const spawnMedian = median(spawnTimes);
+const execMedian = median(execTimes);
+console.log(`runs: ${runs} starts, ${runs * 2} execs`);
+console.log(`start to ready (startKubeSim):  median ${startMedian.toFixed(1)} ms   (target < 1000 ms)`);
+console.log(
+  `start to ready (sim-kube.ts):  median ${median(processStartTimes).toFixed(1)} ms   (whole process, ${processStartTimes.length} runs)`,
+);
+console.log(`spawn \`true\` directly:          median ${spawnMedian.toFixed(1)} ms`);
+console.log(`exec \`true\` via websocket:      median ${execMedian.toFixed(1)} ms`);
+console.log(
+  `exec overhead over spawn:        ${(execMedian - spawnMedian).toFixed(1)} ms (target < 50 ms), ratio ${(execMedian / spawnMedian).toFixed(2)}x`,
+);

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// npm run sim: the embedded simulator as one standalone process. Prints `export NAME=value` lines for
+// KUBECONFIG, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+// AWS_DEFAULT_REGION (the AWS CLI v1 reads only this one) and PIC_CLUSTER, then a line `ready`, and
+// runs until SIGINT or SIGTERM, when it stops everything it started.
+//
+//   npm run sim -- [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR]
+//                  [--without-agent-addon]   # a cluster without the pod identity agent add-on/DaemonSet
+//   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
+
+import { parseArgs } from 'node:util';
+import { startSim } from '../index.ts';
+
+const USAGE =
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon]';
+
+/** Single-quotes a value for POSIX shells. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+async function main(): Promise<void> {
+  let values: {
+    cluster?: string;
+    region?: string;
+    account?: string;
+    'state-dir'?: string;
+    'without-agent-addon'?: boolean;
+    help?: boolean;
+  };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        cluster: { type: 'string' },
+        region: { type: 'string' },
+        account: { type: 'string' },
+        'state-dir': { type: 'string' },
+        'without-agent-addon': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) {
+    process.stderr.write(`--account must be 12 digits, got '${values.account}'\n${USAGE}\n`);
+    process.exit(2);
+  }
+
+  let sim: Awaited<ReturnType<typeof startSim>>;
+  try {
+    sim = await startSim({
+      clusterName: values.cluster,
+      region: values.region,
+      accountId: values.account,
+      stateDir: values['state-dir'],
+      ...(values['without-agent-addon'] ? { podIdentityAgentAddon: false } : {}),
+    });
+  } catch (error) {
+    process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: stopping the simulator\n`);
+    try {
+      await sim.close();
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`stopping the simulator failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const exports: Record<string, string> = {
+    KUBECONFIG: sim.kubeconfigPath,
+    AWS_ENDPOINT_URL: sim.awsEndpointUrl,
+    AWS_ACCESS_KEY_ID: sim.adminCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sim.adminCredentials.secretAccessKey,
+    AWS_REGION: sim.region,
+    AWS_DEFAULT_REGION: sim.region,
+    PIC_CLUSTER: sim.cluster.name,
+  };
+  let out = '';
+  for (const [name, value] of Object.entries(exports)) out += `export ${name}=${shellQuote(value)}\n`;
+  process.stdout.write(`${out}ready\n`);
+}
+
+await main();

@@ -1,0 +1,50 @@
+// The public API for suite files: `import { … } from 'pod-identity-conformance/suite'`. Everything a case
+// needs: the file's run (target, fixtures stack, clients), the fixtures, the in-pod clients, capability
+// checks that skip with the target's reason, condition-based waiting and report notes. The bundled
+// suites import only from here; so can suites of your own (`--suites-dir`).
+
+export {
+  createRole,
+  type PolicyDocumentJson,
+  podIdentityTrustPolicy,
+  type Role,
+} from '../fixtures/iam-role.ts';
+export { findToolResources, type InventoryItem } from '../fixtures/inventory.ts';
+export { createNamespace, type Namespace } from '../fixtures/namespace.ts';
+export { createPod, type Pod, type PodSpec } from '../fixtures/pod.ts';
+export { type Association, createAssociation } from '../fixtures/pod-identity-association.ts';
+export type { RunContext } from '../fixtures/run-context.ts';
+export { type Bucket, createBucket } from '../fixtures/s3-bucket.ts';
+export { createServiceAccount, type ServiceAccount } from '../fixtures/service-account.ts';
+export type { FixtureHandle, FixtureStack } from '../fixtures/stack.ts';
+export type { Tracked } from '../fixtures/tracked.ts';
+export {
+  type AssociatedApp,
+  allowedOnceIamCatchesUp,
+  callerIdentityOnceAvailable,
+  createAssociatedApp,
+  createPodOnceAssociationApplies,
+} from '../fixtures/workload.ts';
+export { eventually, NotYet, WaitTimeout } from '../helpers/eventually.ts';
+export { escapeRegExp } from '../helpers/naming.ts';
+export type { CapabilityName, TargetInfo } from '../targets/target.ts';
+export {
+  awsCliClient,
+  type CallerIdentity,
+  type FailureKind,
+  POD_CLIENT_NAMES,
+  type PodCallResult,
+  type PodClient,
+  type PodClientName,
+  sdkProbeClient,
+} from './pod-clients.ts';
+export * from './pod-identity.ts';
+export { noteForReport } from './report-note.ts';
+export {
+  type CaseContext,
+  expectUnconfirmed,
+  podClientFor,
+  requireCapabilities,
+  type SuiteRun,
+  useSuiteRun,
+} from './suite-run.ts';

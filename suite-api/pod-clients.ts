@@ -1,0 +1,130 @@
+// The AWS clients the suites run *inside* pods: the AWS CLI (what the blog scenario uses) and the
+// project's JS SDK v3 probe (probe/sdk-probe.mjs). Both use only their default credential chains, so
+// they see exactly what an application in the pod would. Each call's failure is classified so a case
+// can say plainly whether the pod had no credentials or was denied.
+
+import { fileURLToPath } from 'node:url';
+import type { ExecResult } from '../helpers/exec-in-pod.ts';
+import { redact } from '../helpers/redact.ts';
+import type { CapabilityName, TargetInfo } from '../targets/target.ts';
+
+export type PodClientName = 'aws-cli' | 'sdk-probe';
+
+/** Something a command can run in: a pod fixture. */
+export interface ExecTarget {
+  exec(argv: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+}
+
+export type FailureKind = 'no-credentials' | 'access-denied' | 'other';
+
+export type PodCallResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; failure: FailureKind; message: string; exitCode: number };
+
+export interface CallerIdentity {
+  arn: string;
+  account: string;
+  userId: string;
+}
+
+export interface PodClient {
+  name: PodClientName;
+  /** The capability a target must have for this client to run in its pods. */
+  capability: CapabilityName;
+  whoami(pod: ExecTarget): Promise<PodCallResult<CallerIdentity>>;
+  /** Uploads a file that exists in the pod. */
+  putObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
+  /** Downloads to a file in the pod. */
+  getObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
+}
+
+const NO_CREDENTIALS = [
+  /Unable to locate credentials/i,
+  /Error when retrieving credentials from container-role/i,
+  /Could not load credentials/i,
+  /CredentialsProviderError/,
+  /Error retrieving metadata/i,
+  /NoCredentials/,
+];
+const ACCESS_DENIED = [/AccessDenied/, /\(403\)/, /Forbidden/i, /is not authorized to perform/i];
+
+export function classifyFailure(text: string): FailureKind {
+  if (NO_CREDENTIALS.some((pattern) => pattern.test(text))) return 'no-credentials';
+  if (ACCESS_DENIED.some((pattern) => pattern.test(text))) return 'access-denied';
+  return 'other';
+}
+
+function failed<T>(result: ExecResult, text: string): PodCallResult<T> {
+  const message = redact(text.trim()).slice(0, 2_000);
+  return { ok: false, failure: classifyFailure(text), message, exitCode: result.exitCode };
+}
+
+const EXEC_TIMEOUT_MS = 120_000;
+
+/** The pod has no `aws` to run: a configuration problem, not a Pod Identity finding. */
+export class PodImageError extends Error {
+  override readonly name = 'PodImageError';
+}
+
+/** `env` exits 127 when the command it should run does not exist. */
+const COMMAND_NOT_FOUND = 127;
+
+export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClient {
+  // AWS_PAGER= keeps CLI v2 from paging; --region because pods without an association have none.
+  const aws = (...args: string[]) => ['env', 'AWS_PAGER=', 'aws', '--region', info.region, ...args];
+  const call = async <T>(pod: ExecTarget, argv: string[], parse: (stdout: string) => T) => {
+    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
+    if (result.exitCode === COMMAND_NOT_FOUND) {
+      throw new PodImageError(
+        `the pod image ${info.pod.image} has no aws command; run with --pod-image set to an image that has the AWS CLI and sh (for example public.ecr.aws/aws-cli/aws-cli)`,
+      );
+    }
+    if (result.exitCode !== 0) return failed<T>(result, `${result.stderr}\n${result.stdout}`);
+    return { ok: true as const, value: parse(result.stdout) };
+  };
+  return {
+    name: 'aws-cli',
+    capability: 'podAwsCli',
+    whoami: (pod) =>
+      call(pod, aws('sts', 'get-caller-identity', '--output', 'json'), (stdout) => {
+        const parsed = JSON.parse(stdout) as { Arn: string; Account: string; UserId: string };
+        return { arn: parsed.Arn, account: parsed.Account, userId: parsed.UserId };
+      }),
+    putObject: (pod, bucket, key, file) =>
+      call(pod, aws('s3', 'cp', file, `s3://${bucket}/${key}`, '--only-show-errors'), () => undefined),
+    getObject: (pod, bucket, key, file) =>
+      call(pod, aws('s3', 'cp', `s3://${bucket}/${key}`, file, '--only-show-errors'), () => undefined),
+  };
+}
+
+export const SDK_PROBE_PATH = fileURLToPath(new URL('../probe/sdk-probe.mjs', import.meta.url));
+
+export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
+  const call = async <T>(pod: ExecTarget, args: string[], parse: (json: Record<string, unknown>) => T) => {
+    const argv = ['env', `AWS_REGION=${info.region}`, 'node', SDK_PROBE_PATH, ...args];
+    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
+    const line = result.stdout.trim().split('\n').pop() ?? '';
+    let json: { ok?: boolean; error?: { name: string; message: string } } & Record<string, unknown>;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      return failed<T>(result, `probe printed no result (exit ${result.exitCode}): ${result.stderr}`);
+    }
+    if (!json.ok) return failed<T>(result, `${json.error?.name}: ${json.error?.message}`);
+    return { ok: true as const, value: parse(json) };
+  };
+  return {
+    name: 'sdk-probe',
+    capability: 'podSdkProbe',
+    whoami: (pod) =>
+      call(pod, ['whoami'], (json) => ({
+        arn: String(json.arn),
+        account: String(json.account),
+        userId: String(json.userId),
+      })),
+    putObject: (pod, bucket, key, file) => call(pod, ['put', bucket, key, file], () => undefined),
+    getObject: (pod, bucket, key, file) => call(pod, ['get', bucket, key, file], () => undefined),
+  };
+}
+
+export const POD_CLIENT_NAMES: PodClientName[] = ['aws-cli', 'sdk-probe'];
