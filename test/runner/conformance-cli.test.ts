@@ -317,7 +317,11 @@ describe('conformance runner', () => {
         says: 'unknown target "ekz" (from PIC_TARGET); choose one of:',
       },
       { args: [], env: { PIC_KEEP: 'perhaps' }, says: 'PIC_KEEP="perhaps" is not a yes/no value' },
-      { args: [], config: { sute: ['basics'] }, says: 'has unknown key "sute"; valid keys: suites, suitesDirs, target,' },
+      {
+        args: [],
+        config: { sute: ['basics'] },
+        says: 'has unknown key "sute"; valid keys: suites, suitesDirs, target,',
+      },
       { args: ['--report-dir', 'a-file/reports'], says: 'cannot write reports to "' },
       {
         args: ['--target', 'localstack', '--localstack-endpoint', CLOSED_ENDPOINT],
