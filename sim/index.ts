@@ -14,6 +14,7 @@
 //   endpoint with AWS_ENDPOINT_URL_EKS / _EKS_AUTH = the simulator's.
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -40,6 +41,7 @@ import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { unauthorized } from './kube/status.ts';
 import { deriveRandom } from './random.ts';
+import { NODE_NETWORK } from './runtime/sandbox/node.ts';
 import { nodeCredentialsForUnassociatedPods, type Sabotage, type StaticCredentials } from './sabotage.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
@@ -122,7 +124,9 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
         associationPropagationDelayMs: faults.associationPropagationDelayMs,
         sabotage,
       });
-    const startingKube = startKubeSim({ clusterName, stateDir }).then((sim) => (kube = sim));
+    const startingKube = startKubeSim({ clusterName, stateDir, podSandbox: options.podSandbox }).then(
+      (sim) => (kube = sim),
+    );
     const startingAws = options.externalAws
       ? startExternalAws(
           options.externalAws,
@@ -174,11 +178,21 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
           ),
       }),
     );
+    const podEndpoints = await reachableFromPods(kubeSim, agentServer, [
+      aws.podEndpointUrl,
+      ...Object.values(aws.podServiceEndpointUrls ?? {}),
+    ]);
     kubeSim.addSpawnEnvHook(
       createAgentSpawnEnvHook({
         agentUrl: agentServer.url,
-        awsEndpointUrl: aws.podEndpointUrl,
-        serviceEndpointUrls: aws.podServiceEndpointUrls,
+        awsEndpointUrl: podEndpoints(aws.podEndpointUrl),
+        serviceEndpointUrls: Object.fromEntries(
+          Object.entries(aws.podServiceEndpointUrls ?? {}).map(([service, url]) => [
+            service,
+            podEndpoints(url),
+          ]),
+        ),
+        sandboxed: kubeSim.podSandbox.enabled,
       }),
     );
     if (sabotage.credentialsForUnassociatedPods && aws.issueNodeSession)
@@ -201,6 +215,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       accountId: aws.accountId,
       region,
       cluster: { name: clusterName, arn: cluster.arn },
+      podSandbox: { ...kubeSim.podSandbox },
       close: () => {
         closing ??= closeStarted();
         return closing;
@@ -210,6 +225,46 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     await closeStarted().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Sandbox mode: serves the agent on its link-local addresses in the node's network, and relays the AWS
+ * endpoints pods use from the node's address (same port) to where they listen. Returns the URL a pod
+ * uses for each endpoint URL (unchanged in fallback mode, where pods share the host's loopback).
+ */
+async function reachableFromPods(
+  kubeSim: StartedKubeSim,
+  agent: PodIdentityAgent,
+  endpointUrls: string[],
+): Promise<(url: string) => string> {
+  const listen = kubeSim.listenOnNode;
+  if (!listen) return (url) => url;
+  await listen(NODE_NETWORK.agentIPv4, 80, (socket) => agent.acceptConnection(socket));
+  await listen(NODE_NETWORK.agentIPv6, 80, (socket) => agent.acceptConnection(socket));
+  const byUrl = new Map<string, string>();
+  const relayedPorts = new Set<string>();
+  for (const url of endpointUrls) {
+    const parsed = new URL(url);
+    const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+    if (!relayedPorts.has(port)) {
+      relayedPorts.add(port);
+      const upstream = { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(port) };
+      await listen(NODE_NETWORK.nodeIP, Number(port), (socket) => relay(socket, upstream));
+    }
+    const forPods = new URL(url);
+    forPods.hostname = NODE_NETWORK.nodeIP;
+    forPods.port = port;
+    byUrl.set(url, forPods.toString().replace(/\/$/, url.endsWith('/') ? '/' : ''));
+  }
+  return (url) => byUrl.get(url) ?? url;
+}
+
+/** Pipes a pod's connection to the endpoint on the host, both ways, until either side closes. */
+function relay(socket: Socket, upstream: { host: string; port: number }): void {
+  const target = connect(upstream);
+  socket.on('error', () => target.destroy());
+  target.on('error', () => socket.destroy());
+  socket.pipe(target).pipe(socket);
 }
 
 /** The simulator's own AWS endpoint, with EKS and EKS Auth registered on it. */

@@ -26,6 +26,11 @@ export interface SimOptions {
   clusterName?: string;
   /** Where pod sandboxes and the kubeconfig are written (default: a fresh temp dir, removed on close). */
   stateDir?: string;
+  /**
+   * Pods in namespaces of their own (network, mount, UTS, PID): `auto` (default) where unprivileged user
+   * namespaces work, else host processes with mapped paths; `required` fails without; `off` never.
+   */
+  podSandbox?: 'auto' | 'required' | 'off';
   faults?: SimFaults;
   /**
    * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
@@ -57,6 +62,8 @@ export interface SimHandle {
   accountId: string;
   region: string;
   cluster: { name: string; arn: string };
+  /** Whether pods run in namespaces of their own (a pod sandbox), and why (not). */
+  podSandbox: { enabled: boolean; reason: string };
   /** Stops every process and frees every port the simulator started. */
   close(): Promise<void>;
 }

@@ -74,6 +74,7 @@ export function eksCapabilities(podImage: string, customImage: boolean): Capabil
       available: false,
       reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
     },
+    podSandbox: { available: true, reason: 'pods are real pods on EKS nodes' },
   };
 }
 

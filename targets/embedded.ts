@@ -32,8 +32,15 @@ export function simulatorPodSettings(settings: Pick<RunSettings, 'podImage'>): P
 export const EMBEDDED_WAIT_TIMEOUT_MS = 60_000;
 
 /** `awsCliDir`: where the simulator's pods find the AWS CLI (sim/runtime/host-path.ts), if anywhere. */
-export function embeddedCapabilities(awsCliDir: string | undefined): Capabilities {
+export function embeddedCapabilities(
+  awsCliDir: string | undefined,
+  podSandbox: SimHandle['podSandbox'] = {
+    enabled: false,
+    reason: 'the simulator did not report a pod sandbox',
+  },
+): Capabilities {
   return {
+    podSandbox: { available: podSandbox.enabled, reason: `the simulator's ${podSandbox.reason}` },
     iamEnforcement: { available: true, reason: 'the simulator evaluates IAM policies on every AWS call' },
     sessionTags: {
       available: true,
@@ -68,7 +75,7 @@ export function embeddedTargetInfo(
     credentials: { ...sim.adminCredentials },
     kubeconfigPath: sim.kubeconfigPath,
     pod: simulatorPodSettings(settings),
-    capabilities: embeddedCapabilities(awsCliDir),
+    capabilities: embeddedCapabilities(awsCliDir, sim.podSandbox),
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,
@@ -86,6 +93,8 @@ export async function createEmbeddedTarget(
     ...(settings.cluster ? { clusterName: settings.cluster } : {}),
   };
   const [sim, awsCliDir] = await Promise.all([startSim(options), awsCliDirectory()]);
+  // Never a silent fallback: cases that need the sandbox skip, and the run says why once.
+  if (!sim.podSandbox.enabled) process.stderr.write(`pod-identity-conformance: ${sim.podSandbox.reason}\n`);
   return {
     info: embeddedTargetInfo(sim, settings, runId, awsCliDir),
     close: () => sim.close(),

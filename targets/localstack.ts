@@ -109,7 +109,8 @@ export async function createLocalstackTarget(
       awsCliDirectory(),
     ]);
     release.push(() => sim.close());
-    const pods = embeddedCapabilities(awsCliDir);
+    const pods = embeddedCapabilities(awsCliDir, sim.podSandbox);
+    if (!sim.podSandbox.enabled) process.stderr.write(`pod-identity-conformance: ${sim.podSandbox.reason}\n`);
     const info: TargetInfo = {
       name: 'localstack',
       region,

@@ -22,6 +22,11 @@ export const CAPABILITY_NAMES = [
   'podAwsCli',
   /** Pods can run the project's JS SDK v3 probe (needs `node` in the pod). */
   'podSdkProbe',
+  /**
+   * Pods see what a pod on an EKS node sees: their own network (the agent at 169.254.170.23, IMDS at
+   * 169.254.169.254), volumes at their real paths, the environment as stored.
+   */
+  'podSandbox',
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 

@@ -57,6 +57,8 @@ export interface PodIdentityAgent {
   port: number;
   /** Calls made to EKS Auth so far (cache misses and refreshes). */
   readonly upstreamCalls: number;
+  /** Serves a connection accepted elsewhere (the node's 169.254.170.23:80 in a pod sandbox). */
+  acceptConnection(socket: import('node:net').Socket): void;
   close(): Promise<void>;
 }
 
@@ -157,6 +159,9 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
     port,
     get upstreamCalls() {
       return upstreamCalls;
+    },
+    acceptConnection: (socket) => {
+      server.emit('connection', socket);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

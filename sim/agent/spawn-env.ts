@@ -1,7 +1,8 @@
-// What the runtime rewrites in a pod process's environment at spawn time (the stored pod keeps the
-// real values): the agent's link-local address becomes the loopback port the simulator's agent
-// listens on, AWS SDKs and the CLI are pointed at the simulator's AWS endpoint, and IMDS is disabled
-// so SDKs do not wait on a metadata service that is not there.
+// What the runtime adds to a pod process's environment at spawn time (the stored pod keeps the real
+// values). In a pod sandbox only AWS_ENDPOINT_URL (and per-service endpoints): the pod reaches the
+// agent at its real link-local address. In fallback mode (host processes) also: the agent's link-local
+// address becomes the loopback port the simulator's agent listens on, and IMDS is disabled so SDKs do
+// not wait on a metadata service that host processes cannot reach.
 
 import type { SpawnEnvHook } from '../kube/types.ts';
 
@@ -17,6 +18,8 @@ export interface AgentSpawnEnvOptions {
    * the simulator while AWS_ENDPOINT_URL points at LocalStack).
    */
   serviceEndpointUrls?: Record<string, string>;
+  /** Pods run in a sandbox, where the agent's real address works: nothing but the endpoints is added. */
+  sandboxed?: boolean;
 }
 
 export function createAgentSpawnEnvHook(options: AgentSpawnEnvOptions): SpawnEnvHook {
@@ -24,7 +27,7 @@ export function createAgentSpawnEnvHook(options: AgentSpawnEnvOptions): SpawnEnv
   return (env) => {
     const result = { ...env };
     const fullUri = result.AWS_CONTAINER_CREDENTIALS_FULL_URI;
-    if (fullUri) {
+    if (fullUri && !options.sandboxed) {
       const mapped = mapAgentUri(fullUri, agent);
       if (mapped) result.AWS_CONTAINER_CREDENTIALS_FULL_URI = mapped;
     }
@@ -33,7 +36,7 @@ export function createAgentSpawnEnvHook(options: AgentSpawnEnvOptions): SpawnEnv
       const name = `AWS_ENDPOINT_URL_${service.toUpperCase().replaceAll('-', '_')}`;
       result[name] ??= url;
     }
-    result.AWS_EC2_METADATA_DISABLED ??= 'true';
+    if (!options.sandboxed) result.AWS_EC2_METADATA_DISABLED ??= 'true';
     return result;
   };
 }

@@ -156,6 +156,12 @@ export class AwsEndpoint {
     return `http://${this.options.host}:${address.port}`;
   }
 
+  /** Serves a connection accepted elsewhere (the node's address in a pod sandbox). */
+  acceptConnection(socket: import('node:net').Socket): void {
+    if (this.server) this.server.emit('connection', socket);
+    else socket.destroy();
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;

@@ -66,6 +66,8 @@ export interface AwsSim {
   region: string;
   /** Keys of the admin IAM user (AdministratorAccess-equivalent inline policy). Secret: never log. */
   adminCredentials: AccessKeyPair;
+  /** Serves a connection accepted elsewhere (the simulated node's address, for pods). */
+  acceptConnection(socket: import('node:net').Socket): void;
   /** Serve another service on this endpoint, routed by its SigV4 signing name. */
   registerService(signingName: string, handler: ServiceHandler, options?: { protocol?: AwsProtocol }): void;
   /** Long-term keys whose caller is the service principal (trust policies are evaluated for it). */
@@ -145,6 +147,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     accountId,
     region,
     adminCredentials: { accessKeyId: adminKey.accessKeyId, secretAccessKey: adminKey.secretAccessKey },
+    acceptConnection: (socket) => endpoint.acceptConnection(socket),
     registerService(signingName, handler, serviceOptions) {
       endpoint.register(signingName, handler, serviceOptions?.protocol);
     },

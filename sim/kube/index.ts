@@ -1,11 +1,15 @@
-// startKubeSim: the simulator's Kubernetes API server with its pod runtime, on 127.0.0.1.
+// startKubeSim: the simulator's Kubernetes API server with its pod runtime, on 127.0.0.1. Pods run in
+// a node sandbox (their own namespaces inside a simulated node's network) where unprivileged user
+// namespaces work, and as host processes with mapped paths elsewhere (podSandbox says which, and why).
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import { PodRuntime } from '../runtime/pod-runtime.ts';
+import { NODE_NETWORK, NodeSandbox, SandboxUnavailable } from '../runtime/sandbox/node.ts';
 import type { PodRuntimeHost } from '../runtime/types.ts';
 import type { KubeContext } from './context.ts';
 import type { TokenAuthenticator } from './eks-token-authenticator.ts';
@@ -46,6 +50,17 @@ export interface KubeSimOptions {
   maxGracePeriodSeconds?: number;
   /** Name of the single node every pod is scheduled on (default `sim-node-1`). */
   nodeName?: string;
+  /**
+   * Pods in namespaces of their own: `auto` (default) where the machine allows it, else host processes
+   * (said by podSandbox); `required` fails to start without it; `off` always runs host processes.
+   */
+  podSandbox?: 'auto' | 'required' | 'off';
+}
+
+/** How pods run, and why. */
+export interface PodSandboxMode {
+  enabled: boolean;
+  reason: string;
 }
 
 export interface StartedKubeSim extends KubeSim {
@@ -54,9 +69,43 @@ export interface StartedKubeSim extends KubeSim {
   clusterName: string;
   /** Accepts more kinds of bearer tokens (e.g. EKS tokens), asked after the admin token. */
   addTokenAuthenticator(authenticator: TokenAuthenticator): void;
+  podSandbox: PodSandboxMode;
+  /**
+   * Sandbox mode: serves `host:port` in the node's network (what pods reach) with `onConnection`;
+   * undefined in fallback mode, where pods reach the host's loopback.
+   */
+  listenOnNode?: (host: string, port: number, onConnection: (socket: Socket) => void) => Promise<void>;
+  /** The node's address, as pods see it (NODE_NETWORK.nodeIP in sandbox mode, else 127.0.0.1). */
+  nodeIP: string;
 }
 
-const HOST_IP = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
+
+async function startNodeSandbox(
+  mode: KubeSimOptions['podSandbox'],
+  hostname: string,
+): Promise<{ node?: NodeSandbox; podSandbox: PodSandboxMode }> {
+  if (mode === 'off')
+    return { podSandbox: { enabled: false, reason: 'pod sandbox switched off: pods run as host processes' } };
+  try {
+    const node = await NodeSandbox.start(hostname);
+    return {
+      node,
+      podSandbox: {
+        enabled: true,
+        reason: 'pods run in their own user, network, UTS, mount and PID namespaces',
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof SandboxUnavailable) || mode === 'required') throw error;
+    return {
+      podSandbox: {
+        enabled: false,
+        reason: `pods run as host processes with mapped paths: ${error.message}`,
+      },
+    };
+  }
+}
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startKubeSim(options: KubeSimOptions = {}): Promise<StartedKubeSim> {
@@ -68,6 +117,17 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
   const podAdmissionHooks: PodAdmissionHook[] = [];
   const spawnEnvHooks: SpawnEnvHook[] = [];
   const node = { name: options.nodeName ?? 'sim-node-1', uid: randomUUID() };
+  // The node's namespaces, the API server's certificate and the token signing key start together.
+  const securing = Promise.all([
+    createServerTls({
+      ips: [LOOPBACK, NODE_NETWORK.kubernetesServiceIP, NODE_NETWORK.nodeIP],
+      dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
+    }),
+    generateSigningKey(),
+  ]);
+  securing.catch(() => {});
+  const { node: nodeSandbox, podSandbox } = await startNodeSandbox(options.podSandbox, node.name);
+  const HOST_IP = nodeSandbox ? NODE_NETWORK.nodeIP : LOOPBACK;
   let ctx!: KubeContext;
   let pods!: PodsResource;
 
@@ -93,11 +153,19 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
       return current;
     },
     serviceEnv: () => {
-      const port = new URL(ctx.apiServerUrl).port;
+      // The kubernetes service's address: as on EKS in sandbox mode, the API server's port on the host otherwise.
+      const address = nodeSandbox ? NODE_NETWORK.kubernetesServiceIP : LOOPBACK;
+      const port = nodeSandbox ? '443' : new URL(ctx.apiServerUrl).port;
+      const link = `tcp://${address}:${port}`;
       return {
-        KUBERNETES_SERVICE_HOST: HOST_IP,
+        KUBERNETES_SERVICE_HOST: address,
         KUBERNETES_SERVICE_PORT: port,
         KUBERNETES_SERVICE_PORT_HTTPS: port,
+        KUBERNETES_PORT: link,
+        [`KUBERNETES_PORT_${port}_TCP`]: link,
+        [`KUBERNETES_PORT_${port}_TCP_PROTO`]: 'tcp',
+        [`KUBERNETES_PORT_${port}_TCP_PORT`]: port,
+        [`KUBERNETES_PORT_${port}_TCP_ADDR`]: address,
       };
     },
     hostIP: HOST_IP,
@@ -107,17 +175,12 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     podPath: options.podPath,
     tokenRefreshFraction: options.tokenRefreshFraction,
     maxGracePeriodSeconds: options.maxGracePeriodSeconds,
+    node: nodeSandbox,
   });
 
   // Resolving the pods' PATH may run `pyenv which aws`: started now, awaited by the first pod only.
   runtime.prepare().catch(() => {});
-  const [tls, signingKey] = await Promise.all([
-    createServerTls({
-      ips: [HOST_IP],
-      dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
-    }),
-    generateSigningKey(),
-  ]);
+  const [tls, signingKey] = await securing;
   const adminToken = randomBytes(32).toString('hex');
 
   ctx = {
@@ -154,7 +217,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
   const tokenAuthenticators: TokenAuthenticator[] = [];
   const server = new ApiServer({ ctx, tls, adminToken, resources, tokenAuthenticators });
   const port = await server.listen();
-  const apiServerUrl = `https://${HOST_IP}:${port}`;
+  const apiServerUrl = `https://${LOOPBACK}:${port}`;
+  await nodeSandbox?.listen(NODE_NETWORK.kubernetesServiceIP, 443, (socket) =>
+    server.acceptConnection(socket),
+  );
   const issuer = options.issuer ?? apiServerUrl;
   ctx.apiServerUrl = apiServerUrl;
   ctx.tokens = new ServiceAccountTokenIssuer(issuer, signingKey);
@@ -188,6 +254,14 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     addTokenAuthenticator: (authenticator) => {
       tokenAuthenticators.push(authenticator);
     },
+    podSandbox,
+    nodeIP: HOST_IP,
+    ...(nodeSandbox
+      ? {
+          listenOnNode: (host: string, p: number, onConnection: (socket: Socket) => void) =>
+            nodeSandbox.listen(host, p, onConnection),
+        }
+      : {}),
     issueServiceAccountToken: (request: ServiceAccountTokenRequest) => issueServiceAccountToken(ctx, request),
     publishDaemonSet: (daemonSet: V1DaemonSet) => {
       daemonSets.publish(daemonSet);
@@ -196,6 +270,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
       closing ??= (async () => {
         await runtime.close();
         await Promise.all([pods.settled(), namespaces.settled()]);
+        await nodeSandbox?.close();
         await server.close();
         if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
       })();

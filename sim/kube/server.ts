@@ -135,6 +135,11 @@ export class ApiServer {
     this.#server.on('clientError', (_error, socket) => socket.destroy());
   }
 
+  /** Serves a connection accepted elsewhere (the kubernetes service address in the node's network). */
+  acceptConnection(socket: import('node:net').Socket): void {
+    this.#server.emit('connection', socket);
+  }
+
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);

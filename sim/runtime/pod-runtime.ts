@@ -1,13 +1,17 @@
 // Pods as local processes. Each pod gets a sandbox directory (`<stateDir>/pods/<uid>/`) holding its
 // volumes and logs; each container's command+args runs as a process group with the container's
-// environment (mount paths mapped into the sandbox, then SpawnEnvHooks). The image is ignored.
+// environment (then SpawnEnvHooks). The image is ignored.
+// Two modes: with a node sandbox (sandbox/), every pod runs in its own network, UTS, mount and PID
+// namespaces with its volumes at their real paths, and nothing is rewritten; without one (no
+// unprivileged user namespaces), processes run on the host with mount paths in argv and env mapped into
+// the sandbox directory.
 // The pod's status follows the processes: Pending → Running → Succeeded (all exit 0) or Failed.
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createWriteStream, realpathSync, type WriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type {
   V1Container,
@@ -21,6 +25,9 @@ import { ContainerConfigError, containerArgv, containerEnvironment } from './env
 import { podPath } from './host-path.ts';
 import { type MountMapping, mountMappings, rewriteMountPaths, volumeDirectory } from './paths.ts';
 import { GroupProcess, type ProcessExit } from './process.ts';
+import type { NodeSandbox } from './sandbox/node.ts';
+import { PodNamespaces } from './sandbox/pod.ts';
+import { type ContainerRootPlan, planContainerRoot } from './sandbox/rootfs.ts';
 import type { ExecOptions, PodRuntimeHost, PodRuntimeOptions } from './types.ts';
 import { materialiseVolume } from './volumes.ts';
 
@@ -78,6 +85,9 @@ interface ContainerRun {
   /** Environment after mount-path mapping, before SpawnEnvHooks (they run at every spawn). */
   env?: Record<string, string>;
   mappings?: MountMapping[];
+  /** Sandbox mode: the container's root (a host directory) and working directory inside it. */
+  root?: ContainerRootPlan;
+  workingDir?: string;
 }
 
 interface PodSandbox {
@@ -94,6 +104,8 @@ interface PodSandbox {
   started: Promise<void>;
   conditionTimes: Map<string, { status: string; time: string }>;
   startTime: string;
+  /** Sandbox mode: the pod's namespaces, once made. */
+  namespaces?: PodNamespaces;
 }
 
 /** Thrown by `exec` when the target container cannot run a command. */
@@ -115,6 +127,8 @@ export class PodRuntime {
   readonly #refreshFraction: number;
   readonly #maxGraceMs: number;
   readonly #pods = new Map<string, PodSandbox>();
+  readonly #node?: NodeSandbox;
+  readonly #hiddenDirs: string[];
   #path?: Promise<string>;
   #closed = false;
 
@@ -124,6 +138,13 @@ export class PodRuntime {
     this.#podPathDirs = options.podPath ?? [];
     this.#refreshFraction = options.tokenRefreshFraction ?? 0.8;
     this.#maxGraceMs = (options.maxGracePeriodSeconds ?? 2) * 1000;
+    this.#node = options.node;
+    this.#hiddenDirs = [options.stateDir];
+  }
+
+  /** Whether pods run in namespaces of their own (else as host processes with mapped paths). */
+  get sandboxed(): boolean {
+    return this.#node !== undefined;
   }
 
   /** Resolves the pods' PATH ahead of the first pod (it may call `pyenv which aws`). */
@@ -194,6 +215,15 @@ export class PodRuntime {
         return;
       }
     }
+    if (this.#node) {
+      try {
+        sandbox.namespaces = await this.#startNamespaces(sandbox, this.#node);
+      } catch (error) {
+        if (sandbox.stopping) return;
+        throw error;
+      }
+      if (sandbox.stopping) return;
+    }
     sandbox.volumesReady = true;
     this.#publish(sandbox);
     for (const run of sandbox.containers.values()) {
@@ -217,6 +247,64 @@ export class PodRuntime {
       if (run.kind === 'main' && !sandbox.stopping) await this.#startContainer(sandbox, run);
     }
     this.#publish(sandbox);
+  }
+
+  /** Plans every container's root and starts the pod's namespaces (the pause process). */
+  async #startNamespaces(sandbox: PodSandbox, node: NodeSandbox): Promise<PodNamespaces> {
+    const pod = sandbox.pod;
+    const hostNetwork = pod.spec?.hostNetwork === true;
+    const name = pod.metadata?.name ?? '';
+    const hostsFile = join(sandbox.dir, 'etc-hosts');
+    const hostnameFile = join(sandbox.dir, 'etc-hostname');
+    const plans: ContainerRootPlan[] = [];
+    const toolDirs = await this.#toolDirs();
+    for (const run of sandbox.containers.values()) {
+      run.workingDir = run.spec.workingDir || '/';
+      run.root = planContainerRoot({
+        root: join(sandbox.dir, 'rootfs', run.spec.name),
+        toolDirs,
+        hiddenDirs: this.#hiddenDirs,
+        volumes: mountedVolumes(sandbox, run.spec),
+        managedFiles: hostNetwork
+          ? []
+          : [
+              { containerPath: '/etc/hosts', source: hostsFile },
+              { containerPath: '/etc/hostname', source: hostnameFile },
+            ],
+        workingDir: run.workingDir,
+      });
+      plans.push(run.root);
+    }
+    const namespaces = PodNamespaces.start(node, {
+      dir: sandbox.dir,
+      hostname: name,
+      hostNetwork,
+      containers: plans,
+      // Written once the address is known, before anything is mounted.
+      beforeMount: async (addresses) => {
+        await writeFile(hostsFile, kubeletHostsFile(addresses?.ipv4, addresses?.ipv6, name));
+        await writeFile(hostnameFile, `${name}\n`);
+      },
+    });
+    return namespaces;
+  }
+
+  /** Host directories pods keep seeing at their paths: node's and the AWS CLI's installations, podPath. */
+  async #toolDirs(): Promise<string[]> {
+    const path = await this.prepare();
+    const dirs = new Set<string>();
+    for (const dir of path.split(':')) {
+      if (!dir) continue;
+      dirs.add(dir);
+      // An installation prefix (…/bin's parent) holds the libraries its binaries load.
+      if (dir.endsWith('/bin')) dirs.add(dirname(dir));
+    }
+    try {
+      dirs.add(dirname(dirname(realpathSync(process.execPath))));
+    } catch {
+      // keep what PATH gave
+    }
+    return [...dirs];
   }
 
   async #materialise(sandbox: PodSandbox, volumeName: string): Promise<void> {
@@ -258,6 +346,19 @@ export class PodRuntime {
     const path = await this.prepare();
     const serviceEnv = this.#host.serviceEnv();
     const specEnv = containerEnvironment(sandbox.pod, run.spec, this.#host, serviceEnv);
+    if (this.#node) {
+      // What a container runtime adds to the spec's variables: the image's PATH, HOME of its user,
+      // HOSTNAME, and the Kubernetes service variables.
+      run.env = {
+        PATH: path,
+        HOSTNAME: sandbox.pod.spec?.hostNetwork ? this.#node.hostname : (sandbox.pod.metadata?.name ?? ''),
+        ...serviceEnv,
+        ...specEnv,
+        HOME: specEnv.HOME ?? '/root',
+      };
+      run.mappings = [];
+      return;
+    }
     const base: Record<string, string> = {
       PATH: path,
       HOME: sandbox.dir,
@@ -295,10 +396,10 @@ export class PodRuntime {
       this.#publish(sandbox);
       return false;
     }
-    const argv = containerArgv(run.spec, run.env ?? {}).map((part) =>
+    const commandLine = containerArgv(run.spec, run.env ?? {}).map((part) =>
       rewriteMountPaths(part, run.mappings ?? []),
     );
-    if (argv.length === 0) {
+    if (commandLine.length === 0) {
       const message = `container "${name}" has no command: the simulator runs command+args as a local process and ignores the image (${run.spec.image ?? 'none'})`;
       run.state = { waiting: { reason: 'CreateContainerError', message } };
       this.#host.recordPodEvent(sandbox.pod, {
@@ -317,12 +418,15 @@ export class PodRuntime {
       message: `Container image "${run.spec.image}" already present on machine`,
       fieldPath,
     });
+    const notFound = this.#commandMissing(sandbox, run, commandLine[0] ?? '');
+    const argv = this.#argvInPod(sandbox, run, commandLine);
     // No await between the stopping check above and registering the process: stopPod sees it.
     const log = new ContainerLog(join(sandbox.dir, 'logs', `${name}.log`));
-    const child = new GroupProcess(argv, {
+    const child = new GroupProcess(notFound ? [notFound] : argv, {
       cwd: sandbox.dir,
       env: this.#spawnEnv(sandbox, run),
       stdin: false,
+      signalChild: sandbox.namespaces !== undefined,
     });
     run.process = child;
     run.log = log;
@@ -346,7 +450,7 @@ export class PodRuntime {
       void child.exited.then((exit) => {
         log.end();
         const error = exit.spawnError;
-        const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0]}": ${error?.code === 'ENOENT' ? 'executable file not found in $PATH' : (error?.message ?? 'cannot start')}: unknown`;
+        const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${commandLine[0]}": ${error?.code === 'ENOENT' ? 'executable file not found in $PATH' : (error?.message ?? 'cannot start')}: unknown`;
         run.state = {
           terminated: {
             exitCode: 128,
@@ -383,6 +487,22 @@ export class PodRuntime {
       this.#onContainerExit(sandbox, run, exit, startedAt);
     });
     return true;
+  }
+
+  /** Sandbox mode: the command as nsenter runs it in the container; fallback: as it is. */
+  #argvInPod(sandbox: PodSandbox, run: ContainerRun, command: string[]): string[] {
+    if (!sandbox.namespaces || !run.root) return command;
+    return sandbox.namespaces.argvFor(run.root.root, run.workingDir ?? '/', command);
+  }
+
+  /**
+   * Sandbox mode: a path that cannot be executed when the container's command is not found on its PATH
+   * (so the spawn fails with ENOENT, as in fallback mode), else undefined.
+   */
+  #commandMissing(sandbox: PodSandbox, run: ContainerRun, command: string): string | undefined {
+    if (!sandbox.namespaces || !run.root) return undefined;
+    const found = sandbox.namespaces.findExecutable(run.root.root, command, run.env?.PATH ?? '');
+    return found ? undefined : join(sandbox.dir, 'command-not-found', command.replaceAll('/', '_'));
   }
 
   #onContainerExit(sandbox: PodSandbox, run: ContainerRun, exit: ProcessExit, startedAt: string): void {
@@ -473,13 +593,21 @@ export class PodRuntime {
     ];
     const initStatuses = runs.filter((run) => run.kind !== 'main').map((run) => this.#containerStatus(run));
     const hostIP = this.#host.hostIP;
+    const addresses = sandbox.namespaces?.addresses;
+    const podIPs = addresses
+      ? [addresses.ipv4, addresses.ipv6]
+      : sandbox.namespaces || !this.#node
+        ? [hostIP]
+        : [];
     this.#host.updatePodStatus(sandbox.pod, (status: V1PodStatus) => {
       status.phase = phase;
       status.conditions = conditions;
       status.hostIP = hostIP;
       status.hostIPs = [{ ip: hostIP }];
-      status.podIP = hostIP;
-      status.podIPs = [{ ip: hostIP }];
+      if (podIPs.length > 0) {
+        status.podIP = podIPs[0];
+        status.podIPs = podIPs.map((ip) => ({ ip }));
+      }
       status.startTime = sandbox.startTime as unknown as Date;
       if (initStatuses.length > 0) status.initContainerStatuses = initStatuses;
       status.containerStatuses = main.map((run) => this.#containerStatus(run));
@@ -495,11 +623,17 @@ export class PodRuntime {
     if (sandbox.stopping || !run.state.running || !run.env) {
       throw new ExecTargetError(`container ${containerName} in pod ${pod.metadata?.name} is not running`);
     }
-    const argv = command.map((part) => rewriteMountPaths(part, run.mappings ?? []));
-    const child = new GroupProcess(argv, {
+    const argv = this.#argvInPod(
+      sandbox,
+      run,
+      command.map((part) => rewriteMountPaths(part, run.mappings ?? [])),
+    );
+    const notFound = this.#commandMissing(sandbox, run, command[0] ?? '');
+    const child = new GroupProcess(notFound ? [notFound] : argv, {
       cwd: sandbox.dir,
       env: this.#spawnEnv(sandbox, run),
       stdin: options.stdin,
+      signalChild: sandbox.namespaces !== undefined,
     });
     sandbox.execs.add(child);
     void child.closed.then(() => {
@@ -555,6 +689,7 @@ export class PodRuntime {
       delay(2000),
     ]);
     for (const run of sandbox.containers.values()) run.log?.end();
+    await sandbox.namespaces?.stop();
     this.#pods.delete(uid);
     await rm(sandbox.dir, { recursive: true, force: true });
   }
@@ -572,4 +707,42 @@ export class PodRuntime {
       ),
     );
   }
+}
+
+/** The volumes a container mounts, as host sources at container paths (read-only where Kubernetes makes them so). */
+function mountedVolumes(
+  sandbox: PodSandbox,
+  container: V1Container,
+): Array<{ mountPath: string; source: string; readOnly: boolean }> {
+  const volumes = new Map((sandbox.pod.spec?.volumes ?? []).map((volume) => [volume.name, volume]));
+  return (container.volumeMounts ?? []).flatMap((mount) => {
+    const volume = volumes.get(mount.name);
+    if (!volume || !mount.mountPath) return [];
+    const base = volume.hostPath?.path ?? volumeDirectory(sandbox.dir, volume.name);
+    // The kubelet mounts atomic-writer volumes (projected, configMap, secret, downwardAPI) read-only.
+    const atomic = Boolean(volume.projected || volume.configMap || volume.secret || volume.downwardAPI);
+    return [
+      {
+        mountPath: mount.mountPath,
+        source: mount.subPath ? join(base, mount.subPath) : base,
+        readOnly: mount.readOnly === true || atomic,
+      },
+    ];
+  });
+}
+
+/** /etc/hosts as the kubelet writes it for a pod with its own network. */
+function kubeletHostsFile(ipv4: string | undefined, ipv6: string | undefined, name: string): string {
+  return [
+    '# Kubernetes-managed hosts file.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+    ...(ipv4 ? [`${ipv4}\t${name}`] : []),
+    ...(ipv6 ? [`${ipv6}\t${name}`] : []),
+    '',
+  ].join('\n');
 }

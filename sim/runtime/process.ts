@@ -19,6 +19,11 @@ export interface GroupProcessOptions {
   cwd: string;
   env: Record<string, string>;
   stdin: boolean;
+  /**
+   * The spawned process is a launcher (nsenter) whose only child is the real process, and which exits
+   * as that child exits: SIGTERM goes to the child, so the launcher reports the child's own exit.
+   */
+  signalChild?: boolean;
 }
 
 /**
@@ -65,8 +70,10 @@ export class GroupProcess {
   /** Resolves when the leader has exited and its stdout/stderr are closed (all output delivered). */
   readonly closed: Promise<ProcessExit>;
   #exit?: ProcessExit;
+  readonly #signalChild: boolean;
 
   constructor(argv: string[], options: GroupProcessOptions) {
+    this.#signalChild = options.signalChild ?? false;
     this.child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
       env: options.env,
@@ -129,7 +136,16 @@ export class GroupProcess {
   async terminate(graceMs: number): Promise<void> {
     if (this.child.pid === undefined) return;
     if (!this.hasExited && graceMs > 0) {
-      this.signalGroup('SIGTERM');
+      const child = this.#signalChild ? childOf(this.child.pid) : undefined;
+      if (child !== undefined) {
+        try {
+          process.kill(child, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      } else {
+        this.signalGroup('SIGTERM');
+      }
       const timer = delay(graceMs, 'timeout' as const);
       const outcome = await Promise.race([this.exited.then(() => 'exited' as const), timer]);
       if (outcome === 'timeout') this.signalGroup('SIGKILL');
@@ -145,5 +161,15 @@ export class GroupProcess {
       await delay(10);
     }
     await Promise.race([this.exited, delay(1000)]);
+  }
+}
+
+/** The first child of a process, from /proc (undefined without one). */
+function childOf(pid: number): number | undefined {
+  try {
+    const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(child) && child > 0 ? child : undefined;
+  } catch {
+    return undefined;
   }
 }

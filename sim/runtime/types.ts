@@ -38,6 +38,8 @@ export interface PodRuntimeOptions {
    * Tests may lower it to see a refresh without waiting minutes.
    */
   tokenRefreshFraction?: number;
+  /** The node's namespaces: pods run in namespaces of their own inside it. Absent: host processes. */
+  node?: import('./sandbox/node.ts').NodeSandbox;
   /** Cap on terminationGracePeriodSeconds (SIGTERM → SIGKILL), in seconds. Default 2. */
   maxGracePeriodSeconds?: number;
 }

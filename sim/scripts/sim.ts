@@ -6,13 +6,14 @@
 //
 //   npm run sim -- [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR]
 //                  [--without-agent-addon]   # a cluster without the pod identity agent add-on/DaemonSet
+//                  [--pod-sandbox auto|required|off]   # pods in namespaces of their own (default: where possible)
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
 import { startSim } from '../index.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     account?: string;
     'state-dir'?: string;
     'without-agent-addon'?: boolean;
+    'pod-sandbox'?: string;
     help?: boolean;
   };
   try {
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
         account: { type: 'string' },
         'state-dir': { type: 'string' },
         'without-agent-addon': { type: 'boolean' },
+        'pod-sandbox': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -53,6 +56,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const podSandbox = values['pod-sandbox'];
+  if (podSandbox !== undefined && !['auto', 'required', 'off'].includes(podSandbox)) {
+    process.stderr.write(`--pod-sandbox must be auto, required or off, got '${podSandbox}'\n${USAGE}\n`);
+    process.exit(2);
+  }
+
   let sim: Awaited<ReturnType<typeof startSim>>;
   try {
     sim = await startSim({
@@ -61,6 +70,7 @@ async function main(): Promise<void> {
       accountId: values.account,
       stateDir: values['state-dir'],
       ...(values['without-agent-addon'] ? { podIdentityAgentAddon: false } : {}),
+      ...(values['pod-sandbox'] ? { podSandbox: values['pod-sandbox'] as 'auto' | 'required' | 'off' } : {}),
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
@@ -94,6 +104,8 @@ async function main(): Promise<void> {
   };
   let out = '';
   for (const [name, value] of Object.entries(exports)) out += `export ${name}=${shellQuote(value)}\n`;
+  // Which mode pods run in, always said (stderr keeps stdout to the export lines).
+  process.stderr.write(`pod-identity-sim: ${sim.podSandbox.reason}\n`);
   process.stdout.write(`${out}ready\n`);
 }
 

@@ -22,6 +22,7 @@ function fakeSim(options: SimOptions, closed: string[]): SimHandle {
     adminCredentials: { accessKeyId: 'AKIASIMADMIN00000000', secretAccessKey: 'sim-admin-secret' },
     accountId: '000000000000',
     region: options.region ?? 'us-east-1',
+    podSandbox: { enabled: true, reason: 'pods run in their own namespaces' },
     cluster: {
       name: options.clusterName ?? 'pic-sim',
       arn: 'arn:aws:eks:eu-west-3:000000000000:cluster/sim-cluster',

@@ -197,15 +197,12 @@ describe('propagation and agent faults', () => {
   it('the agent answers 500 at agentErrorRate 1', async () => {
     const { pod } = await firstMutatedPod(f, 'agent');
     await f.waitRunning(NS, pod.metadata!.name!);
-    const uri = (
-      await f.exec(NS, pod.metadata!.name!, ['printenv', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'])
-    ).stdout.trim();
     const token = (
       await f.exec(NS, pod.metadata!.name!, ['sh', '-c', 'cat "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"'])
     ).stdout;
-    const response = await fetch(uri, { headers: { authorization: token } });
+    const response = await f.askAgent(NS, pod.metadata!.name!, token);
     expect(response.status).toBe(500);
-    expect(await response.text()).toMatch(/\(InternalServerException\): Injected agent fault/);
+    expect(response.body).toMatch(/\(InternalServerException\): Injected agent fault/);
   });
 });
 

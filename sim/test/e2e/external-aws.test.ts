@@ -9,6 +9,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim } from '../../index.ts';
+import { NODE_NETWORK } from '../../runtime/sandbox/node.ts';
 import type { SimHandle } from '../../types.ts';
 import { runInPod } from '../kube/helpers.ts';
 import { POD_IDENTITY_TRUST } from './sim-fixture.ts';
@@ -150,7 +151,10 @@ describe.skipIf(!motoPython)('externalAws (needs python3 with moto as the extern
     const env = (
       await exec(['sh', '-c', 'printenv AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EKS AWS_ENDPOINT_URL_EKS_AUTH'])
     ).stdout;
-    expect(env.trim().split('\n')).toEqual([motoUrl, sim!.awsEndpointUrl, sim!.awsEndpointUrl]);
+    // In the pod sandbox, endpoints on the host's loopback are reached through the node's address.
+    const forPods = (url: string) =>
+      sim!.podSandbox.enabled ? url.replace('//127.0.0.1:', `//${NODE_NETWORK.nodeIP}:`) : url;
+    expect(env.trim().split('\n')).toEqual([motoUrl, sim!.awsEndpointUrl, sim!.awsEndpointUrl].map(forPods));
     const whoami = JSON.parse((await exec(['node', probe, 'whoami'])).stdout);
     expect(whoami).toMatchObject({ ok: true, account: '123456789012' });
     expect(whoami.arn).toMatch(

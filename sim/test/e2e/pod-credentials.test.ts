@@ -1,7 +1,6 @@
 // Clients inside simulator pods (AWS CLI, boto3, the JS SDK v3) get their credentials through the
 // agent with nothing but their default credential chains, and IAM judges what they do with them.
 
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,33 +117,7 @@ describe('a pod whose service account has no association', () => {
 });
 
 describe('tokens the agent and EKS Auth refuse', () => {
-  let agentPort: number;
-
-  beforeAll(async () => {
-    const uri = (await inApp(['printenv', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'])).stdout.trim();
-    agentPort = Number(new URL(uri).port);
-  });
-
-  const askAgent = (token: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port: agentPort,
-          path: '/v1/credentials',
-          headers: { host: '169.254.170.23', authorization: token },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+  const askAgent = (token: string) => f.askAgent(NS, 'app-pod', token);
 
   const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 

@@ -69,6 +69,11 @@ export interface SimFixture {
   /** Polls until the pod is Running (deadline 20 s). */
   waitRunning(namespace: string, name: string): Promise<V1Pod>;
   exec(namespace: string, pod: string, argv: string[]): Promise<CommandResult>;
+  /**
+   * A credentials request from inside the pod (curl to its AWS_CONTAINER_CREDENTIALS_FULL_URI) with the
+   * given Authorization header, which goes in on stdin so that no token is in an argv.
+   */
+  askAgent(namespace: string, pod: string, authorization: string): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -173,6 +178,18 @@ export async function startSimFixture(options: SimOptions = {}): Promise<SimFixt
       }
     },
     exec: (namespace, pod, argv) => runInPod(kubeConfig, { namespace, pod, argv }),
+    askAgent: async (namespace, pod, authorization) => {
+      const script = 'curl -sS -H @- -w "\\n%{http_code}" "$AWS_CONTAINER_CREDENTIALS_FULL_URI"';
+      const result = await runInPod(kubeConfig, {
+        namespace,
+        pod,
+        argv: ['sh', '-c', script],
+        stdin: `Authorization: ${authorization}\n`,
+      });
+      if (result.exitCode !== 0) throw new Error(`curl in ${pod} failed: ${result.stderr.trim()}`);
+      const cut = result.stdout.lastIndexOf('\n');
+      return { status: Number(result.stdout.slice(cut + 1)), body: result.stdout.slice(0, cut) };
+    },
     close: () => sim.close(),
   };
   return fixture;

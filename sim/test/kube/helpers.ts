@@ -1,7 +1,7 @@
 // Shared helpers for the simulator's Kubernetes tests: raw HTTPS calls, polling, kubectl.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -198,4 +198,25 @@ export function commandExists(command: string): boolean {
 
 export function decodeJwtPayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+}
+
+/**
+ * Host PIDs whose command line is exactly `argv` (zombies excluded). Pod processes in a sandbox have
+ * PIDs of their own namespace inside, so tests find them on the host by a unique command line.
+ */
+export function hostPidsRunning(argv: string[]): number[] {
+  const wanted = `${argv.join('\0')}\0`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8') !== wanted) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }

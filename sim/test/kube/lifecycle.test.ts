@@ -49,7 +49,7 @@ async function pidsOf(core: ReturnType<typeof clients>['core'], name: string): P
 
 describe('simulator lifecycle', () => {
   it('stops a deleted pod’s whole process group', async () => {
-    const sim = await startKubeSim({ clusterName: 'delete' });
+    const sim = await startKubeSim({ clusterName: 'delete', podSandbox: 'off' });
     try {
       const { core } = clients(sim);
       await core.createNamespacedPod({ namespace: 'default', body: familyPod('family') });
@@ -72,7 +72,7 @@ describe('simulator lifecycle', () => {
   });
 
   it('close() stops every pod process and frees the port', async () => {
-    const sim = await startKubeSim({ clusterName: 'close' });
+    const sim = await startKubeSim({ clusterName: 'close', podSandbox: 'off' });
     const port = Number(new URL(sim.apiServerUrl).port);
     let pids: number[];
     try {

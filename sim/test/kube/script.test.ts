@@ -1,12 +1,13 @@
 // scripts/sim-kube.ts as a person runs it: exports, `ready`, usable kubeconfig, clean stop on SIGTERM.
 
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { eventually } from './helpers.ts';
+import { eventually, hostPidsRunning } from './helpers.ts';
 
 describe('scripts/sim-kube.ts', () => {
   it('prints the KUBECONFIG export and `ready`, serves, and stops everything on SIGTERM', async () => {
@@ -33,26 +34,64 @@ describe('scripts/sim-kube.ts', () => {
       const kc = new KubeConfig();
       kc.loadFromString(readFileSync(kubeconfigPath, 'utf8'));
       const core = kc.makeApiClient(CoreV1Api);
+      // A command line no other process has: how the test finds the pod's process on the host.
+      const marker = ['sleep', `3600.${randomInt(1e9)}`];
       await core.createNamespacedPod({
         namespace: 'default',
         body: {
           metadata: { name: 'p' },
-          spec: { containers: [{ name: 'c', image: 'x', command: ['sh', '-c', 'echo $$$$; sleep 3600'] }] },
+          spec: { containers: [{ name: 'c', image: 'x', command: marker }] },
         },
       });
-      const pid = Number(
-        await eventually('the pod pid', async () => {
-          const log = await core.readNamespacedPodLog({ namespace: 'default', name: 'p' });
-          return /^\d+\n$/.test(log) ? log.trim() : undefined;
-        }),
-      );
-      expect(existsSync(`/proc/${pid}`)).toBe(true);
+      const pids = await eventually('the pod process', async () => {
+        const running = hostPidsRunning(marker);
+        return running.length > 0 ? running : undefined;
+      });
+      expect(pids).toHaveLength(1);
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-      expect(stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')).toBe(true);
+      expect(hostPidsRunning(marker)).toEqual([]);
       expect(existsSync(kubeconfigPath)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('leaves no pod process behind when it is killed with SIGKILL (pods die with the node namespace)', async () => {
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../../scripts/sim-kube.ts', import.meta.url))],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const marker = ['sleep', `3600.${randomInt(1e9)}`];
+    try {
+      const lines: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          lines.push(line);
+          if (line === 'ready') resolve();
+        });
+        child.once('exit', () => reject(new Error(`sim-kube exited early: ${lines.join('\n')}`)));
+      });
+      const kc = new KubeConfig();
+      kc.loadFromString(readFileSync(lines[0]?.replace(/^export KUBECONFIG=/, '') ?? '', 'utf8'));
+      const core = kc.makeApiClient(CoreV1Api);
+      for (const name of ['a', 'b']) {
+        await core.createNamespacedPod({
+          namespace: 'default',
+          body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'x', command: marker }] } },
+        });
+      }
+      await eventually('both pod processes', async () =>
+        hostPidsRunning(marker).length === 2 ? true : undefined,
+      );
+      child.kill('SIGKILL');
+      await exited;
+      await eventually('no pod process left', async () =>
+        hostPidsRunning(marker).length === 0 ? true : undefined,
+      );
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

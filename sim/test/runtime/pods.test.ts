@@ -1,4 +1,5 @@
-// Pods as local processes: environment isolation, volumes in the sandbox, mount-path mapping,
+// Pods as local processes in fallback mode (podSandbox: off, as where user namespaces are unavailable):
+// environment isolation, volumes in the sandbox directory, mount-path mapping,
 // phases following the processes, logs.
 
 import { readFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ beforeAll(async () => {
     saved[name] = process.env[name];
     process.env[name] = value;
   }
-  sim = await startKubeSim({ clusterName: 'runtime', podPath: ['/opt/pod-tools/bin'] });
+  sim = await startKubeSim({ clusterName: 'runtime', podPath: ['/opt/pod-tools/bin'], podSandbox: 'off' });
   ({ kc, core } = clients(sim));
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await core.createNamespacedConfigMap({

@@ -75,6 +75,7 @@ function fakeDeps(
         kubeconfigPath: '/tmp/sim/kubeconfig',
         kubeconfigYaml: 'apiVersion: v1',
         awsEndpointUrl: 'http://127.0.0.1:45678',
+        podSandbox: { enabled: true, reason: 'pods run in their own namespaces' },
         adminCredentials: options.externalAws!.credentials,
         accountId: options.accountId!,
         region: options.region!,
