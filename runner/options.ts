@@ -181,6 +181,16 @@ export const RUN_OPTIONS = [
       'localstack target: image for --localstack-container (default: localstack/localstack:4.14.0, the last that starts without LOCALSTACK_AUTH_TOKEN)',
   },
   {
+    key: 'podSandbox',
+    flag: 'pod-sandbox',
+    kind: 'string',
+    env: 'PIC_POD_SANDBOX',
+    valueName: 'MODE',
+    description:
+      'embedded and localstack targets: simulator pods in namespaces of their own: auto (default: where the kernel allows), required, or off (host processes; the sandbox-only cases skip)',
+    choices: ['auto', 'required', 'off'],
+  },
+  {
     key: 'parallel',
     flag: 'parallel',
     kind: 'string',

@@ -28,21 +28,24 @@ import {
   DEFAULT_ACCOUNT_ID,
   DEFAULT_REGION,
   startAwsSim,
+  type TemporaryCredentials,
 } from './aws/index.ts';
+import { AWS_MANAGED_POLICIES } from './aws/policy/index.ts';
 import { createPodIdentityAdmissionHook } from './eks/admission.ts';
-import { podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
+import { AGENT_DAEMONSET_NAME, podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
 import { createEksApiHandler } from './eks/api.ts';
 import { createEksAuthHandler } from './eks/auth.ts';
 import { POD_IDENTITY_AGENT_ADDON } from './eks/cluster.ts';
 import { EksControlPlane } from './eks/control-plane.ts';
 import { startExternalModeEndpoint } from './eks/external-endpoint.ts';
 import { POD_IDENTITY_SERVICE_PRINCIPAL, roleDirectoryFromIamApi } from './eks/roles.ts';
+import { type InstanceMetadataService, startInstanceMetadataService } from './imds/server.ts';
 import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { unauthorized } from './kube/status.ts';
 import { deriveRandom } from './random.ts';
 import { NODE_NETWORK } from './runtime/sandbox/node.ts';
-import { nodeCredentialsForUnassociatedPods, type Sabotage, type StaticCredentials } from './sabotage.ts';
+import { nodeCredentialsForUnassociatedPods, type Sabotage } from './sabotage.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
 // The package's public API: what the harness (its embedded and localstack targets) and its tests use.
@@ -59,6 +62,20 @@ export { SABOTAGE_FLAGS } from './sabotage.ts';
 export type { Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
+
+/** The node's EC2 instance id: the node role's session name, as EC2 names instance profile sessions. */
+const NODE_INSTANCE_ID = 'i-0a1b2c3d4e5f60718';
+/** Addresses a connection comes from when it starts on the node itself (host network), not in a pod. */
+const NODE_ADDRESSES = new Set<string>([
+  NODE_NETWORK.nodeIP,
+  NODE_NETWORK.agentIPv4,
+  NODE_NETWORK.agentIPv6,
+  NODE_NETWORK.imdsIPv4,
+  NODE_NETWORK.imdsIPv6,
+  NODE_NETWORK.kubernetesServiceIP,
+  '127.0.0.1',
+  '::1',
+]);
 
 interface Closable {
   close(): Promise<void>;
@@ -79,8 +96,8 @@ interface AwsSide {
    */
   eksTokens?: { stsEndpoint: string; clusterCreatorArn: string };
   startAgent(clusterName: string): Promise<PodIdentityAgent>;
-  /** A fresh session of the node role (embedded mode only): what a pod reaching IMDS would get. */
-  issueNodeSession?: () => StaticCredentials;
+  /** A fresh session of the node role (embedded mode only): what a pod reaching IMDS gets. */
+  issueNodeSession?: () => TemporaryCredentials;
 }
 
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
@@ -178,7 +195,20 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
           ),
       }),
     );
-    const podEndpoints = await reachableFromPods(kubeSim, agentServer, [
+    const imds =
+      kubeSim.podSandbox.enabled && aws.issueNodeSession
+        ? startInstanceMetadataService({
+            ...options.imds,
+            instanceId: NODE_INSTANCE_ID,
+            region,
+            accountId: aws.accountId,
+            roleName: NODE_ROLE_NAME,
+            issueSession: aws.issueNodeSession,
+            isNodeAddress: (address) => NODE_ADDRESSES.has(address),
+          })
+        : undefined;
+    if (imds) endpoints.push(imds);
+    const podEndpoints = await reachableFromPods(kubeSim, agentServer, imds, [
       aws.podEndpointUrl,
       ...Object.values(aws.podServiceEndpointUrls ?? {}),
     ]);
@@ -192,16 +222,29 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
             podEndpoints(url),
           ]),
         ),
-        sandboxed: kubeSim.podSandbox.enabled,
+        sandboxed: kubeSim.podSandbox.enabled && !sabotage.podEnvRewritten,
       }),
     );
     if (sabotage.credentialsForUnassociatedPods && aws.issueNodeSession)
       kubeSim.addSpawnEnvHook(nodeCredentialsForUnassociatedPods(aws.issueNodeSession));
-    if (withAgentAddon) {
+    // The add-on is what puts the agent on the node: its DaemonSet (and pod) and the agent answering
+    // come and go with it, as CreateAddon and DeleteAddon run.
+    const agentDaemonSet = () =>
       kubeSim.publishDaemonSet(
         podIdentityAgentDaemonSet({ clusterName, region, createdAt: cluster.createdAt }),
       );
-    }
+    cluster.addons.onChange(({ addonName, change }) => {
+      if (addonName !== POD_IDENTITY_AGENT_ADDON) return;
+      if (change === 'installed') {
+        agentDaemonSet();
+        agentServer.setEnabled(true);
+      } else {
+        kubeSim.unpublishDaemonSet('kube-system', AGENT_DAEMONSET_NAME);
+        agentServer.setEnabled(false);
+      }
+    });
+    if (withAgentAddon) agentDaemonSet();
+    else agentServer.setEnabled(false);
 
     const kubeconfigPath = join(stateDir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeSim.kubeconfigYaml, { mode: 0o600 });
@@ -216,6 +259,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       region,
       cluster: { name: clusterName, arn: cluster.arn },
       podSandbox: { ...kubeSim.podSandbox },
+      ...(imds ? { imds: { ...imds.settings } } : {}),
       close: () => {
         closing ??= closeStarted();
         return closing;
@@ -235,12 +279,17 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
 async function reachableFromPods(
   kubeSim: StartedKubeSim,
   agent: PodIdentityAgent,
+  imds: InstanceMetadataService | undefined,
   endpointUrls: string[],
 ): Promise<(url: string) => string> {
   const listen = kubeSim.listenOnNode;
   if (!listen) return (url) => url;
   await listen(NODE_NETWORK.agentIPv4, 80, (socket) => agent.acceptConnection(socket));
   await listen(NODE_NETWORK.agentIPv6, 80, (socket) => agent.acceptConnection(socket));
+  if (imds) {
+    await listen(NODE_NETWORK.imdsIPv4, 80, (socket) => imds.acceptConnection(socket));
+    await listen(NODE_NETWORK.imdsIPv6, 80, (socket) => imds.acceptConnection(socket));
+  }
   const byUrl = new Map<string, string>();
   const relayedPorts = new Set<string>();
   for (const url of endpointUrls) {
@@ -313,9 +362,7 @@ async function startEmbeddedAws(
       issueNodeSession: () =>
         awsSim.createRoleSessionCredentials(
           `arn:aws:iam::${accountId}:role${NODE_ROLE_PATH}${NODE_ROLE_NAME}`,
-          {
-            sessionName: 'i-0node0imds0000000',
-          },
+          { sessionName: NODE_INSTANCE_ID },
         ),
     },
   };
@@ -338,10 +385,10 @@ async function startAgentAsNode(
     },
     description: 'Node role of the simulated cluster: the pod identity agent signs EKS Auth calls with it',
   });
-  aws.iam.putRolePolicy(NODE_ROLE_NAME, 'eks-pod-identity-agent', {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'eks-auth:AssumeRoleForPodIdentity', Resource: '*' }],
-  });
+  // The managed policies EKS node groups carry; AmazonEKSWorkerNodePolicy grants the agent
+  // eks-auth:AssumeRoleForPodIdentity.
+  for (const policy of ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly'])
+    aws.iam.attachRolePolicy(NODE_ROLE_NAME, AWS_MANAGED_POLICIES[policy]!.arn);
   return startPodIdentityAgent({
     clusterName,
     eksAuth: {

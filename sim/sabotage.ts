@@ -38,6 +38,11 @@ export interface Sabotage {
   associationDeletesIgnored?: boolean;
   /** S3 DeleteBucket answers 204, but the (empty) bucket stays. */
   deletesLeaveResources?: boolean;
+  /**
+   * Sandboxed pods get the fallback's spawn-time rewriting anyway: a loopback agent URI and
+   * AWS_EC2_METADATA_DISABLED in their environment, which then differs from the stored pod.
+   */
+  podEnvRewritten?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -54,6 +59,7 @@ export const SABOTAGE_FLAGS = [
   'associationUpdatesIgnored',
   'associationDeletesIgnored',
   'deletesLeaveResources',
+  'podEnvRewritten',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

@@ -1,6 +1,7 @@
 // The composed simulator's options and handle (sim/index.ts startSim). The embedded target and the
 // standalone `npm run sim` are thin wrappers around it.
 
+import type { ImdsSettings } from './imds/server.ts';
 import type { Sabotage } from './sabotage.ts';
 
 export type { Sabotage } from './sabotage.ts';
@@ -31,6 +32,11 @@ export interface SimOptions {
    * namespaces work, else host processes with mapped paths; `required` fails without; `off` never.
    */
   podSandbox?: 'auto' | 'required' | 'off';
+  /**
+   * The node's instance metadata service as its launch template sets it (default: tokens required, hop
+   * limit 1, as EKS recommends). Served in the pod sandbox with the embedded AWS only.
+   */
+  imds?: ImdsSettings;
   faults?: SimFaults;
   /**
    * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
@@ -64,6 +70,8 @@ export interface SimHandle {
   cluster: { name: string; arn: string };
   /** Whether pods run in namespaces of their own (a pod sandbox), and why (not). */
   podSandbox: { enabled: boolean; reason: string };
+  /** The instance metadata service pods can reach on 169.254.169.254, when the simulator serves one. */
+  imds?: { httpTokens: 'optional' | 'required'; hopLimit: number };
   /** Stops every process and frees every port the simulator started. */
   close(): Promise<void>;
 }

@@ -91,6 +91,7 @@ export async function createEmbeddedTarget(
   const options: SimOptions = {
     ...(settings.region ? { region: settings.region } : {}),
     ...(settings.cluster ? { clusterName: settings.cluster } : {}),
+    ...(settings.podSandbox ? { podSandbox: settings.podSandbox as SimOptions['podSandbox'] } : {}),
   };
   const [sim, awsCliDir] = await Promise.all([startSim(options), awsCliDirectory()]);
   // Never a silent fallback: cases that need the sandbox skip, and the run says why once.

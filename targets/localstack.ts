@@ -105,6 +105,7 @@ export async function createLocalstackTarget(
         accountId,
         clusterName: settings.cluster ?? LOCALSTACK_DEFAULT_CLUSTER,
         externalAws: { endpoint: endpoint.url, credentials: { ...credentials } },
+        ...(settings.podSandbox ? { podSandbox: settings.podSandbox as 'auto' | 'required' | 'off' } : {}),
       }),
       awsCliDirectory(),
     ]);

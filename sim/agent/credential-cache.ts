@@ -53,6 +53,11 @@ export class CredentialCache {
     return this.#maxRetentionMs > 0 && this.#maxEntries > 0;
   }
 
+  /** Forgets every cached entry (calls in flight still complete and are cached). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
   /** Credentials for the token: from the cache while fresh, else from `fetch` (one call per token at a time). */
   get(token: string, fetch: () => Promise<PodCredentials>): Promise<PodCredentials> {
     if (!this.enabled) return fetch().then((credentials) => this.#checkTtl(credentials));

@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Sabotage } from '../sabotage.ts';
 import { CredentialCache, type CredentialCacheOptions } from './credential-cache.ts';
 import {
@@ -59,6 +59,12 @@ export interface PodIdentityAgent {
   readonly upstreamCalls: number;
   /** Serves a connection accepted elsewhere (the node's 169.254.170.23:80 in a pod sandbox). */
   acceptConnection(socket: import('node:net').Socket): void;
+  /**
+   * Switched off (the add-on is not installed), the agent resets every connection, open ones included,
+   * so clients fail to connect as when nothing listens; its port stays bound for switching on again.
+   */
+  setEnabled(enabled: boolean): void;
+  readonly enabled: boolean;
   close(): Promise<void>;
 }
 
@@ -146,6 +152,16 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
       writeGoError(res, 404, '404 page not found');
     }
   });
+  let enabled = true;
+  // Before the HTTP server's own listener: a reset socket never reaches it.
+  server.prependListener('connection', (socket: Socket) => {
+    if (enabled) return;
+    try {
+      socket.resetAndDestroy();
+    } catch {
+      socket.destroy(); // not a TCP socket: no RST to send
+    }
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, listenHost, () => resolve());
@@ -162,6 +178,18 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
     },
     acceptConnection: (socket) => {
       server.emit('connection', socket);
+    },
+    setEnabled: (value) => {
+      if (enabled === value) return;
+      enabled = value;
+      log('info', value ? 'Serving again (add-on installed)' : 'Refusing connections (add-on removed)');
+      if (value) return;
+      server.closeAllConnections();
+      // A removed agent's pod takes its cache with it: the next one starts empty.
+      cache.clear();
+    },
+    get enabled() {
+      return enabled;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

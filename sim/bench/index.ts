@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS = {
   policy: 'IAM policy evaluation (target: < 1 ms per request)',
   aws: 'signed S3 PutObject/GetObject of 1 KB, server side (target: < 5 ms)',
-  kube: 'Kubernetes simulator start and exec overhead (targets: start < 1 s, exec + < 50 ms)',
+  kube: 'Kubernetes simulator start, pod start and exec overhead, pod sandbox against host processes (targets: start < 1 s, exec + < 50 ms)',
   'eks-agent': 'admission mutation, association paging, agent with and without its cache',
 } as const;
 

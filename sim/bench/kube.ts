@@ -80,45 +80,75 @@ function processStart(): Promise<number> {
 const processStartTimes: number[] = [];
 for (let i = 0; i < Math.min(runs, 5); i++) processStartTimes.push(await processStart());
 
-const sim = await startKubeSim({ clusterName: 'bench' });
-const kc = new KubeConfig();
-kc.loadFromString(sim.kubeconfigYaml);
-const core = kc.makeApiClient(CoreV1Api);
-await core.createNamespacedPod({
-  namespace: 'default',
-  body: {
-    metadata: { name: 'bench' },
-    spec: { containers: [{ name: 'c', image: 'x', command: ['sleep', '3600'] }] },
-  },
-});
-for (let i = 0; ; i++) {
-  const pod = await core.readNamespacedPod({ namespace: 'default', name: 'bench' });
-  if (pod.status?.phase === 'Running') break;
-  if (i > 500) throw new Error('bench pod did not reach Running');
-  await new Promise((resolve) => setTimeout(resolve, 10));
+/** Pod start (create -> Running) and exec times in one pod runtime mode. */
+async function measurePods(podSandbox: 'auto' | 'off') {
+  const sim = await startKubeSim({ clusterName: 'bench', podSandbox });
+  const kc = new KubeConfig();
+  kc.loadFromString(sim.kubeconfigYaml);
+  const core = kc.makeApiClient(CoreV1Api);
+  const startPod = async (name: string) => {
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: 'c', image: 'x', command: ['sleep', '3600'] }],
+        },
+      },
+    });
+    for (let i = 0; ; i++) {
+      const pod = await core.readNamespacedPod({ namespace: 'default', name });
+      if (pod.status?.phase === 'Running') return;
+      if (i > 1000) throw new Error(`pod ${name} did not reach Running`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await startPod('bench');
+  const podStartTimes: number[] = [];
+  for (let i = 0; i < runs; i++) podStartTimes.push(await time(() => startPod(`start-${i}`)));
+
+  // Warm up both paths (TLS session, module caches), then interleave the measurements.
+  await spawnTrue();
+  await execTrue(kc);
+  const spawnTimes: number[] = [];
+  const execTimes: number[] = [];
+  for (let i = 0; i < runs * 2; i++) {
+    spawnTimes.push(await time(spawnTrue));
+    execTimes.push(await time(() => execTrue(kc)));
+  }
+  const mode = sim.podSandbox.enabled ? 'sandbox' : 'host processes';
+  await sim.close();
+  return {
+    mode,
+    podStart: median(podStartTimes),
+    spawn: median(spawnTimes),
+    exec: median(execTimes),
+  };
 }
 
-// Warm up both paths (TLS session, module caches), then interleave the measurements.
-await spawnTrue();
-await execTrue(kc);
-const spawnTimes: number[] = [];
-const execTimes: number[] = [];
-for (let i = 0; i < runs * 2; i++) {
-  spawnTimes.push(await time(spawnTrue));
-  execTimes.push(await time(() => execTrue(kc)));
-}
-await sim.close();
+const sandbox = await measurePods('auto');
+const fallback = await measurePods('off');
 
 const startMedian = median(startTimes);
-const spawnMedian = median(spawnTimes);
-const execMedian = median(execTimes);
-console.log(`runs: ${runs} starts, ${runs * 2} execs`);
+console.log(`runs: ${runs} starts and pod starts, ${runs * 2} execs per mode`);
 console.log(`start to ready (startKubeSim):  median ${startMedian.toFixed(1)} ms   (target < 1000 ms)`);
 console.log(
   `start to ready (sim-kube.ts):  median ${median(processStartTimes).toFixed(1)} ms   (whole process, ${processStartTimes.length} runs)`,
 );
-console.log(`spawn \`true\` directly:          median ${spawnMedian.toFixed(1)} ms`);
-console.log(`exec \`true\` via websocket:      median ${execMedian.toFixed(1)} ms`);
-console.log(
-  `exec overhead over spawn:        ${(execMedian - spawnMedian).toFixed(1)} ms (target < 50 ms), ratio ${(execMedian / spawnMedian).toFixed(2)}x`,
-);
+for (const m of sandbox.mode === fallback.mode ? [fallback] : [sandbox, fallback]) {
+  console.log(`-- pods as ${m.mode}`);
+  console.log(`pod create to Running:           median ${m.podStart.toFixed(1)} ms`);
+  console.log(`spawn \`true\` directly:          median ${m.spawn.toFixed(1)} ms`);
+  console.log(`exec \`true\` via websocket:      median ${m.exec.toFixed(1)} ms`);
+  console.log(
+    `exec overhead over spawn:        ${(m.exec - m.spawn).toFixed(1)} ms (target < 50 ms), ratio ${(m.exec / m.spawn).toFixed(2)}x`,
+  );
+}
+if (sandbox.mode !== fallback.mode) {
+  console.log(
+    `sandbox / host processes:        pod start ${(sandbox.podStart / fallback.podStart).toFixed(2)}x, exec ${(sandbox.exec / fallback.exec).toFixed(2)}x`,
+  );
+} else {
+  console.log('(no pod sandbox on this machine: only host processes measured)');
+}

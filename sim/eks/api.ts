@@ -1,9 +1,11 @@
-// The EKS control-plane REST/JSON API (signing name `eks`): clusters, the pod identity agent add-on,
-// and the five pod identity association operations with AWS's shapes, validation, errors and
-// authorization (eks:<Operation> on the resource, iam:PassRole on the role).
+// The EKS control-plane REST/JSON API (signing name `eks`): clusters, the add-on operations (create,
+// describe, list, update, delete, supported versions, and DescribeUpdate for add-on updates), and the
+// five pod identity association operations with AWS's shapes, validation, errors and authorization
+// (eks:<Operation> on the resource, iam:PassRole on the role).
 
 import { evaluatePolicies } from '../aws/policy/index.ts';
 import type { ServiceContext, ServiceHandler, ServiceResponse, SignedRequest } from '../aws/service.ts';
+import { describeAddonVersions, RESOLVE_CONFLICTS } from './addons.ts';
 import { accountOfArn, parseRoleArn } from './arns.ts';
 import {
   ASSOCIATION_ID_PATTERN,
@@ -84,14 +86,32 @@ function matchRoute(req: SignedRequest): Route | undefined {
     .filter((s) => s !== '')
     .map((s) => decodeURIComponent(s));
   const [root, name, collection, id, ...rest] = segments;
-  if (root !== 'clusters' || rest.length > 0) return undefined;
   const method = req.method.toUpperCase();
+  if (root === 'addons' && name === 'supported-versions' && collection === undefined) {
+    return method === 'GET' ? { operation: 'DescribeAddonVersions', params: {} } : undefined;
+  }
+  if (root !== 'clusters') return undefined;
+  if (collection === 'addons' && id !== undefined && rest.length === 1 && rest[0] === 'update') {
+    return method === 'POST'
+      ? { operation: 'UpdateAddon', params: { name: name!, addonName: id } }
+      : undefined;
+  }
+  if (rest.length > 0) return undefined;
   if (name === undefined) return method === 'GET' ? { operation: 'ListClusters', params: {} } : undefined;
   if (collection === undefined)
     return method === 'GET' ? { operation: 'DescribeCluster', params: { name } } : undefined;
   if (collection === 'addons') {
-    if (id === undefined) return method === 'GET' ? { operation: 'ListAddons', params: { name } } : undefined;
-    return method === 'GET' ? { operation: 'DescribeAddon', params: { name, addonName: id } } : undefined;
+    if (id === undefined) {
+      if (method === 'GET') return { operation: 'ListAddons', params: { name } };
+      if (method === 'POST') return { operation: 'CreateAddon', params: { name } };
+      return undefined;
+    }
+    if (method === 'GET') return { operation: 'DescribeAddon', params: { name, addonName: id } };
+    if (method === 'DELETE') return { operation: 'DeleteAddon', params: { name, addonName: id } };
+    return undefined;
+  }
+  if (collection === 'updates' && id !== undefined) {
+    return method === 'GET' ? { operation: 'DescribeUpdate', params: { name, updateId: id } } : undefined;
   }
   if (collection === 'pod-identity-associations') {
     if (id === undefined) {
@@ -135,6 +155,16 @@ class EksOperations {
         return this.#listAddons(params.name!);
       case 'DescribeAddon':
         return this.#describeAddon(params.name!, params.addonName!);
+      case 'CreateAddon':
+        return this.#createAddon(params.name!);
+      case 'UpdateAddon':
+        return this.#updateAddon(params.name!, params.addonName!);
+      case 'DeleteAddon':
+        return this.#deleteAddon(params.name!, params.addonName!);
+      case 'DescribeAddonVersions':
+        return this.#describeAddonVersions();
+      case 'DescribeUpdate':
+        return this.#describeUpdate(params.name!, params.updateId!);
       case 'CreatePodIdentityAssociation':
         return this.#createAssociation(params.name!);
       case 'ListPodIdentityAssociations':
@@ -199,13 +229,21 @@ class EksOperations {
 
   #listAddons(name: string): ServiceResponse {
     this.#authorize('eks:ListAddons', this.#arnOf(`cluster/${name}`));
-    this.#pageParams(100);
-    return this.#ok({ addons: this.#cluster(name).addonNames() });
+    const { maxResults, after } = this.#pageParams(100);
+    const names = this.#cluster(name).addons.names();
+    const page = names.slice(after, after + maxResults);
+    const next = after + page.length;
+    return this.#ok({ addons: page, ...(next < names.length ? { nextToken: encodeToken(next) } : {}) });
+  }
+
+  /** Add-on ARNs end in a UUID the caller cannot know before the call: policies match them by prefix. */
+  #addonResource(name: string, addonName: string): string {
+    return this.#arnOf(`addon/${name}/${addonName}/*`);
   }
 
   #describeAddon(name: string, addonName: string): ServiceResponse {
-    this.#authorize('eks:DescribeAddon', this.#arnOf(`addon/${name}/${addonName}/*`));
-    const addon = this.#cluster(name).describeAddon(addonName);
+    this.#authorize('eks:DescribeAddon', this.#addonResource(name, addonName));
+    const addon = this.#cluster(name).addons.describe(addonName);
     if (!addon) {
       throw resourceNotFound(`No addon: ${addonName} found in cluster: ${name}`, {
         clusterName: name,
@@ -213,6 +251,97 @@ class EksOperations {
       });
     }
     return this.#ok({ addon });
+  }
+
+  #createAddon(name: string): ServiceResponse {
+    const body = this.#body();
+    const tags = optionalTags(body.tags);
+    this.#authorize('eks:CreateAddon', this.#arnOf(`cluster/${name}`), requestTagContext(tags));
+    const cluster = this.#cluster(name);
+    const addonName = requiredString(body, 'addonName');
+    const serviceAccountRoleArn = optionalString(body, 'serviceAccountRoleArn');
+    if (serviceAccountRoleArn) validateServiceAccountRoleArn(serviceAccountRoleArn);
+    optionalResolveConflicts(body);
+    if (Array.isArray(body.podIdentityAssociations) && body.podIdentityAssociations.length > 0) {
+      throw invalidParameter(`Addon ${addonName} does not support pod identity associations`, {
+        clusterName: name,
+        addonName,
+      });
+    }
+    const namespace = (body.namespaceConfig as { namespace?: unknown } | undefined)?.namespace;
+    if (namespace !== undefined && namespace !== 'kube-system') {
+      throw invalidParameter(`Addon ${addonName} can only be installed in namespace kube-system`, {
+        clusterName: name,
+        addonName,
+      });
+    }
+    const addon = cluster.addons.create({
+      addonName,
+      addonVersion: optionalString(body, 'addonVersion') || undefined,
+      serviceAccountRoleArn: serviceAccountRoleArn || undefined,
+      configurationValues: optionalString(body, 'configurationValues') || undefined,
+      tags,
+      clientRequestToken: optionalString(body, 'clientRequestToken'),
+    });
+    return this.#ok({ addon });
+  }
+
+  #updateAddon(name: string, addonName: string): ServiceResponse {
+    this.#authorize('eks:UpdateAddon', this.#addonResource(name, addonName));
+    const cluster = this.#cluster(name);
+    const body = this.#body();
+    const serviceAccountRoleArn = optionalString(body, 'serviceAccountRoleArn');
+    if (serviceAccountRoleArn) validateServiceAccountRoleArn(serviceAccountRoleArn);
+    if (Array.isArray(body.podIdentityAssociations) && body.podIdentityAssociations.length > 0) {
+      throw invalidParameter(`Addon ${addonName} does not support pod identity associations`, {
+        clusterName: name,
+        addonName,
+      });
+    }
+    const update = cluster.addons.update(addonName, {
+      addonVersion: optionalString(body, 'addonVersion') || undefined,
+      serviceAccountRoleArn,
+      configurationValues: optionalString(body, 'configurationValues'),
+      resolveConflicts: optionalResolveConflicts(body),
+      clientRequestToken: optionalString(body, 'clientRequestToken'),
+    });
+    return this.#ok({ update });
+  }
+
+  #deleteAddon(name: string, addonName: string): ServiceResponse {
+    this.#authorize('eks:DeleteAddon', this.#addonResource(name, addonName));
+    const cluster = this.#cluster(name);
+    const preserve = this.#req.query.get('preserve') === 'true';
+    return this.#ok({ addon: cluster.addons.delete(addonName, preserve) });
+  }
+
+  #describeAddonVersions(): ServiceResponse {
+    this.#authorize('eks:DescribeAddonVersions', '*');
+    const query = this.#req.query;
+    const { maxResults, after } = this.#pageParams(100);
+    const addons = describeAddonVersions({
+      addonName: query.get('addonName') ?? undefined,
+      kubernetesVersion: query.get('kubernetesVersion') ?? undefined,
+      types: query.getAll('types'),
+      publishers: query.getAll('publishers'),
+      owners: query.getAll('owners'),
+    });
+    const page = addons.slice(after, after + maxResults);
+    const next = after + page.length;
+    return this.#ok({ addons: page, ...(next < addons.length ? { nextToken: encodeToken(next) } : {}) });
+  }
+
+  /** Add-on updates only (the simulator makes no other kind): `addonName` names the add-on. */
+  #describeUpdate(name: string, updateId: string): ServiceResponse {
+    const addonName = this.#req.query.get('addonName');
+    this.#authorize(
+      'eks:DescribeUpdate',
+      addonName ? this.#addonResource(name, addonName) : this.#arnOf(`cluster/${name}`),
+    );
+    const cluster = this.#cluster(name);
+    const update = addonName ? cluster.addons.describeUpdate(addonName, updateId) : undefined;
+    if (!update) throw resourceNotFound(`No update found for ID: ${updateId}`, { clusterName: name });
+    return this.#ok({ update });
   }
 
   async #createAssociation(name: string): Promise<ServiceResponse> {
@@ -384,6 +513,19 @@ function validateAssociationId(id: string): void {
   if (!ASSOCIATION_ID_PATTERN.test(id)) {
     throw invalidParameter(`The parameter associationId ${id} is not a valid association id`);
   }
+}
+
+function validateServiceAccountRoleArn(arn: string): void {
+  if (!parseRoleArn(arn))
+    throw invalidParameter(`The serviceAccountRoleArn ${arn} is not a valid IAM role ARN`);
+}
+
+function optionalResolveConflicts(body: Record<string, unknown>): string | undefined {
+  const value = optionalString(body, 'resolveConflicts');
+  if (value !== undefined && !RESOLVE_CONFLICTS.includes(value)) {
+    throw invalidParameter(`resolveConflicts must be one of ${RESOLVE_CONFLICTS.join(', ')}, got: ${value}`);
+  }
+  return value;
 }
 
 function validateTargetRoleArn(arn: string): void {

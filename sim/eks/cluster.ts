@@ -1,13 +1,12 @@
 // An EKS cluster as the control plane knows it: what DescribeCluster reports, the Kubernetes side it
 // fronts (API server, CA, service-account issuer and keys), its add-ons and its associations.
 
-import { randomUUID } from 'node:crypto';
 import type { Sabotage } from '../sabotage.ts';
-import { addonArn, clusterArn } from './arns.ts';
+import { AddonStore, POD_IDENTITY_AGENT_ADDON } from './addons.ts';
+import { clusterArn } from './arns.ts';
 import { AssociationStore } from './associations.ts';
 
-export const POD_IDENTITY_AGENT_ADDON = 'eks-pod-identity-agent';
-export const POD_IDENTITY_AGENT_ADDON_VERSION = 'v1.3.8-eksbuild.2';
+export { POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_AGENT_ADDON_VERSION } from './addons.ts';
 export const KUBERNETES_VERSION = '1.33';
 export const PLATFORM_VERSION = 'eks.9';
 
@@ -27,15 +26,10 @@ export interface ClusterOptions {
   accountId: string;
   kubernetes: ClusterKubernetesSide;
   associationPropagationDelayMs?: number;
+  /** How long an add-on stays CREATING, UPDATING or DELETING (ms; default 300). */
+  addonTransitionMs?: number;
   now?: () => number;
   sabotage?: Sabotage;
-}
-
-interface Addon {
-  name: string;
-  version: string;
-  arn: string;
-  createdAt: Date;
 }
 
 export class EksCluster {
@@ -46,7 +40,8 @@ export class EksCluster {
   readonly createdAt: Date;
   readonly kubernetes: ClusterKubernetesSide;
   readonly associations: AssociationStore;
-  readonly #addons = new Map<string, Addon>();
+  /** The add-ons and their lifecycle; the cluster starts with the pod identity agent add-on ACTIVE. */
+  readonly addons: AddonStore;
 
   constructor(options: ClusterOptions) {
     const now = options.now ?? Date.now;
@@ -64,12 +59,15 @@ export class EksCluster {
       now,
       sabotage: options.sabotage,
     });
-    this.#addons.set(POD_IDENTITY_AGENT_ADDON, {
-      name: POD_IDENTITY_AGENT_ADDON,
-      version: POD_IDENTITY_AGENT_ADDON_VERSION,
-      arn: addonArn(options.region, options.accountId, options.name, POD_IDENTITY_AGENT_ADDON, randomUUID()),
-      createdAt: this.createdAt,
+    this.addons = new AddonStore({
+      clusterName: options.name,
+      region: options.region,
+      accountId: options.accountId,
+      kubernetesVersion: KUBERNETES_VERSION,
+      transitionMs: options.addonTransitionMs,
+      now,
     });
+    this.addons.seed(POD_IDENTITY_AGENT_ADDON, this.createdAt);
   }
 
   /** The `cluster` member of DescribeCluster (timestamps as epoch seconds, as on the wire). */
@@ -111,29 +109,7 @@ export class EksCluster {
 
   /** Takes an add-on away (a cluster without the pod identity agent add-on); false when it was absent. */
   removeAddon(name: string): boolean {
-    return this.#addons.delete(name);
-  }
-
-  addonNames(): string[] {
-    return [...this.#addons.keys()];
-  }
-
-  /** The `addon` member of DescribeAddon, or undefined when the cluster has no such add-on. */
-  describeAddon(name: string): Record<string, unknown> | undefined {
-    const addon = this.#addons.get(name);
-    if (!addon) return undefined;
-    return {
-      addonName: addon.name,
-      clusterName: this.name,
-      status: 'ACTIVE',
-      addonVersion: addon.version,
-      health: { issues: [] },
-      addonArn: addon.arn,
-      createdAt: epochSeconds(addon.createdAt),
-      modifiedAt: epochSeconds(addon.createdAt),
-      tags: {},
-      podIdentityAssociations: [],
-    };
+    return this.addons.remove(name);
   }
 }
 

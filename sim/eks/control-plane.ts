@@ -9,6 +9,8 @@ export interface EksControlPlaneOptions {
   accountId: string;
   /** A created or updated association takes effect this long after the call returns (ms). */
   associationPropagationDelayMs?: number;
+  /** How long an add-on stays CREATING, UPDATING or DELETING (ms; default 300). */
+  addonTransitionMs?: number;
   now?: () => number;
   /** Deliberate defects for negative tests (sim/sabotage.ts). */
   sabotage?: Sabotage;
@@ -36,6 +38,7 @@ export class EksControlPlane {
       accountId: this.accountId,
       kubernetes,
       associationPropagationDelayMs: this.#options.associationPropagationDelayMs,
+      addonTransitionMs: this.#options.addonTransitionMs,
       now: this.#options.now,
       sabotage: this.#options.sabotage,
     });

@@ -48,6 +48,8 @@ export interface KubeSimOptions {
   tokenRefreshFraction?: number;
   /** Cap on terminationGracePeriodSeconds when stopping pods (default 2 s). */
   maxGracePeriodSeconds?: number;
+  /** Base of the container restart back-off (default 10 000 ms, as the kubelet; a test knob). */
+  restartBackoffMs?: number;
   /** Name of the single node every pod is scheduled on (default `sim-node-1`). */
   nodeName?: string;
   /**
@@ -175,6 +177,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     podPath: options.podPath,
     tokenRefreshFraction: options.tokenRefreshFraction,
     maxGracePeriodSeconds: options.maxGracePeriodSeconds,
+    restartBackoffMs: options.restartBackoffMs,
     node: nodeSandbox,
   });
 
@@ -200,6 +203,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
   pods = new PodsResource(ctx);
   const namespaces = new NamespacesResource(ctx);
   const daemonSets = new DaemonSetsResource(ctx);
+  daemonSets.watchPods();
   const nodes = new NodesResource(ctx);
   const resources: RestResource[] = [
     namespaces,
@@ -266,6 +270,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     publishDaemonSet: (daemonSet: V1DaemonSet) => {
       daemonSets.publish(daemonSet);
     },
+    unpublishDaemonSet: (namespace: string, name: string) => daemonSets.unpublish(namespace, name),
     close: () => {
       closing ??= (async () => {
         await runtime.close();

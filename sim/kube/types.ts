@@ -54,7 +54,12 @@ export interface KubeSim {
   addPodAdmissionHook(hook: PodAdmissionHook): void;
   addSpawnEnvHook(hook: SpawnEnvHook): void;
   issueServiceAccountToken(request: ServiceAccountTokenRequest): Promise<IssuedToken>;
-  /** Objects the simulator itself publishes, read-only to clients (e.g. the pod identity agent's DaemonSet). */
+  /**
+   * Objects the simulator itself publishes, read-only to clients (e.g. the pod identity agent's DaemonSet),
+   * with one Running pod on the node that the runtime does not run (a record of what the simulator serves).
+   */
   publishDaemonSet(daemonSet: V1DaemonSet): void;
+  /** Takes a published DaemonSet and its pods away; false when there was none. */
+  unpublishDaemonSet(namespace: string, name: string): boolean;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@
 // namespaces with its volumes at their real paths, and nothing is rewritten; without one (no
 // unprivileged user namespaces), processes run on the host with mount paths in argv and env mapped into
 // the sandbox directory.
-// The pod's status follows the processes: Pending → Running → Succeeded (all exit 0) or Failed.
+// The pod's status follows the processes, and containers that end are restarted as the pod's
+// restartPolicy says, with the kubelet's back-off (restartBackoffMs, doubling, capped at 30 times it).
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -16,6 +17,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type {
   V1Container,
   V1ContainerState,
+  V1ContainerStateTerminated,
   V1ContainerStatus,
   V1Pod,
   V1PodCondition,
@@ -88,6 +90,11 @@ interface ContainerRun {
   /** Sandbox mode: the container's root (a host directory) and working directory inside it. */
   root?: ContainerRootPlan;
   workingDir?: string;
+  restartCount: number;
+  /** The previous instance's end (the status' lastState), once the container restarts or waits to. */
+  lastTerminated?: V1ContainerStateTerminated;
+  /** The kubelet's back-off entry: the delay before the next restart, and when it was last set. */
+  backoff?: { ms: number; since: number };
 }
 
 interface PodSandbox {
@@ -97,6 +104,8 @@ interface PodSandbox {
   containers: Map<string, ContainerRun>;
   execs: Set<GroupProcess>;
   timers: Set<NodeJS.Timeout>;
+  /** Aborted by stopPod: ends restart back-offs. */
+  stop: AbortController;
   volumesReady: boolean;
   initFailed: boolean;
   initDone: boolean;
@@ -126,6 +135,7 @@ export class PodRuntime {
   readonly #podPathDirs: string[];
   readonly #refreshFraction: number;
   readonly #maxGraceMs: number;
+  readonly #backoffMs: number;
   readonly #pods = new Map<string, PodSandbox>();
   readonly #node?: NodeSandbox;
   readonly #hiddenDirs: string[];
@@ -138,6 +148,7 @@ export class PodRuntime {
     this.#podPathDirs = options.podPath ?? [];
     this.#refreshFraction = options.tokenRefreshFraction ?? 0.8;
     this.#maxGraceMs = (options.maxGracePeriodSeconds ?? 2) * 1000;
+    this.#backoffMs = options.restartBackoffMs ?? 10_000;
     this.#node = options.node;
     this.#hiddenDirs = [options.stateDir];
   }
@@ -167,10 +178,16 @@ export class PodRuntime {
         spec,
         kind: spec.restartPolicy === 'Always' ? 'sidecar' : 'init',
         state: { waiting: { reason: 'PodInitializing' } },
+        restartCount: 0,
       });
     }
     for (const spec of pod.spec?.containers ?? []) {
-      containers.set(spec.name, { spec, kind: 'main', state: { waiting: { reason: 'ContainerCreating' } } });
+      containers.set(spec.name, {
+        spec,
+        kind: 'main',
+        state: { waiting: { reason: 'ContainerCreating' } },
+        restartCount: 0,
+      });
     }
     const sandbox: PodSandbox = {
       pod,
@@ -179,6 +196,7 @@ export class PodRuntime {
       containers,
       execs: new Set(),
       timers: new Set(),
+      stop: new AbortController(),
       volumesReady: false,
       initFailed: false,
       initDone: false,
@@ -229,24 +247,37 @@ export class PodRuntime {
     for (const run of sandbox.containers.values()) {
       if (run.kind === 'main') continue;
       if (sandbox.stopping) return;
-      const started = await this.#startContainer(sandbox, run);
       if (run.kind === 'sidecar') {
-        if (!started) return;
+        if (!(await this.#startContainer(sandbox, run))) return;
         continue;
       }
-      if (!started || !run.process) return;
-      const exit = await run.process.closed;
-      if (exit.exitCode !== 0) {
-        sandbox.initFailed = true;
-        this.#publish(sandbox);
-        return;
-      }
+      if (!(await this.#runInitContainer(sandbox, run))) return;
     }
     sandbox.initDone = true;
     for (const run of sandbox.containers.values()) {
       if (run.kind === 'main' && !sandbox.stopping) await this.#startContainer(sandbox, run);
     }
     this.#publish(sandbox);
+  }
+
+  /**
+   * Runs an init container until it succeeds; one that fails is restarted after the back-off unless the
+   * pod's restartPolicy is Never (then the pod fails). False when the pod cannot go on.
+   */
+  async #runInitContainer(sandbox: PodSandbox, run: ContainerRun): Promise<boolean> {
+    for (;;) {
+      const started = await this.#startContainer(sandbox, run);
+      if (started && run.process) await run.process.closed;
+      // Not created (a config error): it stays waiting.
+      if (!run.state.terminated || sandbox.stopping) return false;
+      if (run.state.terminated.exitCode === 0) return true;
+      if (sandbox.pod.spec?.restartPolicy === 'Never') {
+        sandbox.initFailed = true;
+        this.#publish(sandbox);
+        return false;
+      }
+      if (!(await this.#backOff(sandbox, run))) return false;
+    }
   }
 
   /** Plans every container's root and starts the pod's namespaces (the pause process). */
@@ -468,6 +499,7 @@ export class PodRuntime {
           fieldPath,
         });
         this.#publish(sandbox);
+        this.#restartIfDue(sandbox, run);
       });
       await child.exited;
       return false;
@@ -516,18 +548,102 @@ export class PodRuntime {
       },
     };
     this.#publish(sandbox);
+    this.#restartIfDue(sandbox, run);
   }
 
+  /**
+   * Restarts a regular container or sidecar that ended, when the kubelet would: regular containers as
+   * the pod's restartPolicy says, sidecars whatever their exit until the pod is done. (Init containers:
+   * #runInitContainer.)
+   */
+  #restartIfDue(sandbox: PodSandbox, run: ContainerRun): void {
+    const exitCode = run.state.terminated?.exitCode;
+    if (sandbox.stopping || exitCode === undefined || run.kind === 'init') return;
+    const policy = sandbox.pod.spec?.restartPolicy ?? 'Always';
+    const due =
+      run.kind === 'sidecar'
+        ? !['Succeeded', 'Failed'].includes(this.#phase(sandbox))
+        : policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+    if (!due) return;
+    this.#backOff(sandbox, run)
+      .then(async (restart) => {
+        if (restart) await this.#startContainer(sandbox, run);
+      })
+      .catch((error: unknown) => {
+        this.#host.recordPodEvent(sandbox.pod, {
+          type: 'Warning',
+          reason: 'Failed',
+          message: `Error: ${error instanceof Error ? error.message : String(error)}`,
+          fieldPath: this.#fieldPath(run),
+        });
+      });
+  }
+
+  /**
+   * The kubelet's back-off before restarting a container that ended: none the first time, then the base
+   * delay, doubling up to the cap; forgotten once the container ran longer than twice the cap (10 min).
+   * Meanwhile the container waits in CrashLoopBackOff. False when the pod stopped meanwhile.
+   */
+  async #backOff(sandbox: PodSandbox, run: ContainerRun): Promise<boolean> {
+    const capMs = this.#backoffMs * 30;
+    run.lastTerminated = run.state.terminated ?? run.lastTerminated;
+    if (run.backoff && Date.now() - run.backoff.since > 2 * capMs) run.backoff = undefined;
+    if (!run.backoff) {
+      run.backoff = { ms: this.#backoffMs, since: Date.now() };
+    } else {
+      const { ms } = run.backoff;
+      const pod = `${sandbox.pod.metadata?.name}_${sandbox.pod.metadata?.namespace}(${sandbox.uid})`;
+      run.state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${goDuration(ms)} restarting failed container=${run.spec.name} pod=${pod}`,
+        },
+      };
+      this.#host.recordPodEvent(sandbox.pod, {
+        type: 'Warning',
+        reason: 'BackOff',
+        message: `Back-off restarting failed container ${run.spec.name} in pod ${pod}`,
+        fieldPath: this.#fieldPath(run),
+      });
+      this.#publish(sandbox);
+      try {
+        // Not ref'd: a pending restart does not keep the simulator's process alive.
+        await delay(ms, undefined, { signal: sandbox.stop.signal, ref: false });
+      } catch {
+        return false;
+      }
+      run.backoff = { ms: Math.min(ms * 2, capMs), since: Date.now() };
+    }
+    if (sandbox.stopping) return false;
+    run.restartCount += 1;
+    return true;
+  }
+
+  /** The kubelet's pod phase (getPhase) from the regular containers' states. */
   #phase(sandbox: PodSandbox): string {
     if (sandbox.initFailed) return 'Failed';
-    const main = [...sandbox.containers.values()].filter((run) => run.kind === 'main');
     if (!sandbox.initDone) return 'Pending';
-    if (main.every((run) => run.state.terminated)) {
-      return main.every((run) => run.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
+    let running = 0;
+    let waiting = 0;
+    let stopped = 0;
+    let succeeded = 0;
+    for (const run of sandbox.containers.values()) {
+      if (run.kind !== 'main') continue;
+      if (run.state.running) running++;
+      else if (run.state.terminated) {
+        stopped++;
+        if (run.state.terminated.exitCode === 0) succeeded++;
+      } else if (run.lastTerminated)
+        stopped++; // waiting to restart
+      else waiting++;
     }
-    if (main.some((run) => run.state.running)) return 'Running';
-    if (main.some((run) => run.state.terminated) && main.every((run) => !run.state.waiting)) return 'Running';
-    return 'Pending';
+    if (waiting > 0) return 'Pending';
+    if (running > 0) return 'Running';
+    // Every container has ended: done unless some restart.
+    const policy = sandbox.pod.spec?.restartPolicy ?? 'Always';
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    return policy === 'Never' ? 'Failed' : 'Running';
   }
 
   #condition(
@@ -556,9 +672,9 @@ export class PodRuntime {
     return {
       name: run.spec.name,
       state: run.state,
-      lastState: {},
+      lastState: run.lastTerminated ? { terminated: run.lastTerminated } : {},
       ready: running,
-      restartCount: 0,
+      restartCount: run.restartCount,
       image: run.spec.image ?? '',
       imageID: run.containerID ? `sim://image/${run.spec.image ?? ''}` : '',
       ...(run.containerID ? { containerID: run.containerID } : {}),
@@ -659,6 +775,7 @@ export class PodRuntime {
       return;
     }
     sandbox.stopping = true;
+    sandbox.stop.abort();
     for (const timer of sandbox.timers) clearTimeout(timer);
     sandbox.timers.clear();
     const graceMs = Math.max(0, Math.min(gracePeriodSeconds * 1000, this.#maxGraceMs));
@@ -729,6 +846,16 @@ function mountedVolumes(
       },
     ];
   });
+}
+
+/** A duration as Go prints it (the kubelet's messages): 100ms, 10s, 1.6s, 5m0s. */
+function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = `${(ms % 60_000) / 1000}s`;
+  if (hours > 0) return `${hours}h${minutes}m${seconds}`;
+  return minutes > 0 ? `${minutes}m${seconds}` : seconds;
 }
 
 /** /etc/hosts as the kubelet writes it for a pod with its own network. */

@@ -42,6 +42,11 @@ export interface PodRuntimeOptions {
   node?: import('./sandbox/node.ts').NodeSandbox;
   /** Cap on terminationGracePeriodSeconds (SIGTERM → SIGKILL), in seconds. Default 2. */
   maxGracePeriodSeconds?: number;
+  /**
+   * The kubelet's restart back-off base in ms (default 10 000): doubled per restart up to 30 times it,
+   * forgotten after a run of 60 times it. Tests lower it to see restarts quickly.
+   */
+  restartBackoffMs?: number;
 }
 
 export interface ExecOptions {

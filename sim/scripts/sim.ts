@@ -7,13 +7,14 @@
 //   npm run sim -- [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR]
 //                  [--without-agent-addon]   # a cluster without the pod identity agent add-on/DaemonSet
 //                  [--pod-sandbox auto|required|off]   # pods in namespaces of their own (default: where possible)
+//                  [--imds-tokens optional|required] [--imds-hop-limit N]   # the node's IMDS (default required, 1)
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
 import { startSim } from '../index.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     'state-dir'?: string;
     'without-agent-addon'?: boolean;
     'pod-sandbox'?: string;
+    'imds-tokens'?: string;
+    'imds-hop-limit'?: string;
     help?: boolean;
   };
   try {
@@ -39,6 +42,8 @@ async function main(): Promise<void> {
         'state-dir': { type: 'string' },
         'without-agent-addon': { type: 'boolean' },
         'pod-sandbox': { type: 'string' },
+        'imds-tokens': { type: 'string' },
+        'imds-hop-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -62,6 +67,26 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const imdsTokens = values['imds-tokens'];
+  if (imdsTokens !== undefined && imdsTokens !== 'optional' && imdsTokens !== 'required') {
+    process.stderr.write(`--imds-tokens must be optional or required, got '${imdsTokens}'\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const hopLimitText = values['imds-hop-limit'];
+  if (hopLimitText !== undefined && !/^[1-9][0-9]?$/.test(hopLimitText)) {
+    process.stderr.write(
+      `--imds-hop-limit must be an integer from 1 to 64, got '${hopLimitText}'\n${USAGE}\n`,
+    );
+    process.exit(2);
+  }
+  const hopLimit = hopLimitText === undefined ? undefined : Number(hopLimitText);
+  if (hopLimit !== undefined && hopLimit > 64) {
+    process.stderr.write(
+      `--imds-hop-limit must be an integer from 1 to 64, got '${hopLimitText}'\n${USAGE}\n`,
+    );
+    process.exit(2);
+  }
+
   let sim: Awaited<ReturnType<typeof startSim>>;
   try {
     sim = await startSim({
@@ -71,6 +96,7 @@ async function main(): Promise<void> {
       stateDir: values['state-dir'],
       ...(values['without-agent-addon'] ? { podIdentityAgentAddon: false } : {}),
       ...(values['pod-sandbox'] ? { podSandbox: values['pod-sandbox'] as 'auto' | 'required' | 'off' } : {}),
+      imds: { httpTokens: imdsTokens, hopLimit },
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
@@ -106,6 +132,11 @@ async function main(): Promise<void> {
   for (const [name, value] of Object.entries(exports)) out += `export ${name}=${shellQuote(value)}\n`;
   // Which mode pods run in, always said (stderr keeps stdout to the export lines).
   process.stderr.write(`pod-identity-sim: ${sim.podSandbox.reason}\n`);
+  process.stderr.write(
+    sim.imds
+      ? `pod-identity-sim: instance metadata service on 169.254.169.254 (tokens ${sim.imds.httpTokens}, hop limit ${sim.imds.hopLimit})\n`
+      : 'pod-identity-sim: no instance metadata service (it needs the pod sandbox and the embedded AWS)\n',
+  );
   process.stdout.write(`${out}ready\n`);
 }
 

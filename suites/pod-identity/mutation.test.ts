@@ -15,6 +15,7 @@ import {
   jwtClaims,
   POD_IDENTITY_AUDIENCE,
   type Pod,
+  requireCapabilities,
   TOKEN_EXPIRATION_RANGE,
   TOKEN_FILE_PATH,
   TOKEN_MOUNT_PATH,
@@ -94,6 +95,22 @@ describe('mutation', () => {
       lifetime >= min && lifetime <= max,
       `${lifetime} s`,
     );
+  });
+
+  it('inside the pod, the agent URI and the token file are exactly the ones stored', async (ctx) => {
+    // What SDKs read is the process environment; a runtime that rewrote it would hide SDKs that refuse
+    // the link-local agent address.
+    requireCapabilities(ctx, suite.info, 'podSandbox');
+    const container = associated.stored.spec!.containers[0];
+    const result = await associated.exec([
+      'sh',
+      '-c',
+      `printenv ${ENV_FULL_URI} ${ENV_TOKEN_FILE}; test -r ${TOKEN_FILE_PATH} && echo readable`,
+    ]);
+    const [uri, tokenFile, readable] = result.stdout.trim().split('\n');
+    expect(uri, `${ENV_FULL_URI} in the pod's environment`).toBe(envValue(container, ENV_FULL_URI));
+    expect(tokenFile, `${ENV_TOKEN_FILE} in the pod's environment`).toBe(TOKEN_FILE_PATH);
+    expect(readable, `${TOKEN_FILE_PATH} readable in the pod`).toBe('readable');
   });
 
   it('a pod of an unassociated service account gets no variables, volume or mount', () => {

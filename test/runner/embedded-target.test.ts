@@ -87,6 +87,26 @@ describe('embedded target', () => {
     expect(target.info.pod.image).toBe('mirror.example/aws-cli:2');
   });
 
+  it('passes --pod-sandbox to the simulator and marks the podSandbox capability from its answer', async () => {
+    const started: SimOptions[] = [];
+    const target = await createEmbeddedTarget(
+      { suites: [], target: 'embedded', reportDir: '/r', keep: false, podSandbox: 'off' },
+      'pic-202611281000-abcde',
+      async (options) => {
+        started.push(options);
+        return {
+          ...fakeSim(options, []),
+          podSandbox: { enabled: false, reason: 'pod sandbox switched off' },
+        };
+      },
+    );
+    expect(started).toEqual([{ podSandbox: 'off' }]);
+    expect(target.info.capabilities.podSandbox).toEqual({
+      available: false,
+      reason: "the simulator's pod sandbox switched off",
+    });
+  });
+
   it('declares what the simulator can and cannot do, with reasons', () => {
     const withCli = embeddedCapabilities('/usr/bin');
     expect(withCli.iamEnforcement.available).toBe(true);

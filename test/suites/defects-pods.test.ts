@@ -39,6 +39,7 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
         'mutation › the token volume is mounted read-only at the documented path': 'passed',
         'mutation › the token file in the pod names the pod, its service account and the audience': 'passed',
         'mutation › a pod of an unassociated service account gets no variables, volume or mount': 'failed',
+        'mutation › inside the pod, the agent URI and the token file are exactly the ones stored': 'passed',
       });
     });
   });

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Sabotage, SimFaults } from '@pod-identity-conformance/sim';
+import type { Sabotage, SimFaults, SimOptions } from '@pod-identity-conformance/sim';
 import { execa, type ResultPromise } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
 import { type LedgerRecord, RunLedger } from '../../helpers/ledger.ts';
@@ -98,6 +98,8 @@ export interface SabotagedRunOptions {
   createDecoyRole?: boolean;
   /** Simulator faults (propagation delays, throttling) on top of the defects. */
   faults?: SimFaults;
+  /** Further simulator settings: a misconfigured node (IMDS), the pod sandbox mode. */
+  simOptions?: Pick<SimOptions, 'imds' | 'podSandbox'>;
 }
 
 /** The pod-identity suite's selected files on the embedded target with `sabotage`, run to the end. */
@@ -124,6 +126,7 @@ async function runSabotagedNow(options: SabotagedRunOptions): Promise<SuiteRunRe
       env: childEnv({
         PIC_SABOTAGE: JSON.stringify(options.sabotage),
         PIC_SIM_FAULTS: JSON.stringify(options.faults ?? {}),
+        PIC_SIM_OPTIONS: JSON.stringify(options.simOptions ?? {}),
         ...(options.createDecoyRole === false ? { PIC_SABOTAGE_NO_DECOY: '1' } : {}),
       }),
       extendEnv: false,

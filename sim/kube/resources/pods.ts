@@ -40,7 +40,8 @@ export function kubeApiAccessVolume(): V1Volume {
   };
 }
 
-function defaultContainer(container: V1Container): void {
+/** The API server's container defaults (also applied to the pods DaemonSets make). */
+export function defaultContainer(container: V1Container): void {
   container.terminationMessagePath ??= '/dev/termination-log';
   container.terminationMessagePolicy ??= 'File';
   if (!container.imagePullPolicy) {
@@ -91,6 +92,29 @@ export function podStatusReason(pod: V1Pod): string {
   }
   if (pod.metadata?.deletionTimestamp) reason = 'Terminating';
   return reason;
+}
+
+/**
+ * RESTARTS as `kubectl get pods` shows it: the init containers' restarts while the pod initialises,
+ * then the sidecars' and regular containers', with the time since the latest of those ended.
+ */
+export function podRestarts(pod: V1Pod): string {
+  const initialized = pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True');
+  const sidecars = new Set(
+    (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name),
+  );
+  const counted = [
+    ...(pod.status?.initContainerStatuses ?? []).filter((s) => !initialized || sidecars.has(s.name)),
+    ...(initialized ? (pod.status?.containerStatuses ?? []) : []),
+  ];
+  let restarts = 0;
+  let last = '';
+  for (const status of counted) {
+    restarts += status.restartCount ?? 0;
+    const finished = status.lastState?.terminated?.finishedAt as unknown as string | undefined;
+    if (finished && finished > last) last = finished;
+  }
+  return restarts > 0 && last ? `${restarts} (${humanDuration(last)} ago)` : String(restarts);
 }
 
 type PodObject = V1Pod & KubeObject;
@@ -153,12 +177,11 @@ export class PodsResource extends RestResource {
         const pod = object as V1Pod;
         const statuses = pod.status?.containerStatuses ?? [];
         const ready = statuses.filter((status) => status.ready).length;
-        const restarts = statuses.reduce((sum, status) => sum + (status.restartCount ?? 0), 0);
         return [
           pod.metadata?.name ?? '',
           `${ready}/${(pod.spec?.containers ?? []).length}`,
           podStatusReason(pod),
-          String(restarts),
+          podRestarts(pod),
           humanDuration(pod.metadata?.creationTimestamp as unknown as string),
           pod.status?.podIP ?? '<none>',
           pod.spec?.nodeName ?? '<none>',

@@ -174,7 +174,10 @@ describe('client-node against the simulated API server', () => {
         namespace: ns,
         body: {
           metadata: { name: 'watched', labels: { app: 'watched' } },
-          spec: { containers: [{ name: 'main', image: 'busybox', command: ['true'] }] },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'main', image: 'busybox', command: ['true'] }],
+          },
         },
       });
       await eventually('ADDED and MODIFIED events', async () =>

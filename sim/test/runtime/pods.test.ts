@@ -258,7 +258,10 @@ describe('pod phase follows the main process', () => {
   it('Failed with StartError when the command is not on PATH', async () => {
     await createPod({
       metadata: { name: 'missing' },
-      spec: { containers: [{ name: 'c', image: 'x', command: ['no-such-command-here'] }] },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'c', image: 'x', command: ['no-such-command-here'] }],
+      },
     });
     const pod = await waitForPhase(core, ns, 'missing', ['Failed']);
     expect(pod.status?.containerStatuses?.[0].state?.terminated).toMatchObject({
