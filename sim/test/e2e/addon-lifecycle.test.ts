@@ -137,3 +137,28 @@ describe('the pod identity agent add-on lifecycle', () => {
     expect(JSON.parse(served.body)).toHaveProperty('AccessKeyId');
   });
 });
+
+describe('a cluster created without the add-on (--without-agent-addon), then installing it', () => {
+  let f: SimFixture;
+  let apps: AppsV1Api;
+  beforeAll(async () => {
+    f = await startSimFixture({ podIdentityAgentAddon: false });
+    apps = f.kubeConfig.makeApiClient(AppsV1Api);
+  }, 60_000);
+  afterAll(() => f?.close());
+
+  it('has no add-on and no DaemonSet until CreateAddon turns ACTIVE, then both', async () => {
+    const clusterName = f.sim.cluster.name;
+    expect((await f.eks.send(new ListAddonsCommand({ clusterName }))).addons).toEqual([]);
+    await expect(
+      apps.readNamespacedDaemonSet({ namespace: 'kube-system', name: ADDON }),
+    ).rejects.toMatchObject({ code: 404 });
+    await f.eks.send(new CreateAddonCommand({ clusterName, addonName: ADDON }));
+    await vi.waitFor(async () => {
+      const { addon } = await f.eks.send(new DescribeAddonCommand({ clusterName, addonName: ADDON }));
+      expect(addon?.status).toBe('ACTIVE');
+    }, WAIT);
+    const ds = await apps.readNamespacedDaemonSet({ namespace: 'kube-system', name: ADDON });
+    expect(ds.status?.numberReady).toBe(1);
+  });
+});
