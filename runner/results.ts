@@ -112,6 +112,41 @@ export function summarizeFiles(
   return files.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Files an interrupt kept from starting, listed from their source: every case `not run`. */
+export function unstartedFiles(
+  files: ReadonlyArray<{ suite: string; path: string; cases: string[] }>,
+  casePattern: string | undefined,
+  interruptedBy: string,
+): FileReport[] {
+  const selected = casePattern ? new RegExp(casePattern) : undefined;
+  return files.map((file) => ({
+    suite: file.suite,
+    name: file.path.replace(/\.test\.ts$/, ''),
+    path: file.path,
+    durationMs: 0,
+    cases: file.cases.map((name): CaseReport => {
+      // vitest matches --case against the names joined with spaces.
+      if (selected && !selected.test(name.split(NAME_SEPARATOR).join(' '))) {
+        return {
+          name,
+          status: 'skipped',
+          durationMs: 0,
+          notes: [],
+          reason: `not selected by --case ${casePattern}`,
+        };
+      }
+      return {
+        name,
+        status: 'not run',
+        durationMs: 0,
+        notes: [],
+        reason: `interrupted by ${interruptedBy} before its file started`,
+      };
+    }),
+    errors: [],
+  }));
+}
+
 function summarizeCase(
   test: TestCase,
   clean: (text: string) => string,

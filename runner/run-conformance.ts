@@ -5,12 +5,15 @@
 
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { Writable } from 'node:stream';
 import { type LedgerRecord, ledgerPathFor, RunLedger } from '../helpers/ledger.ts';
 import { redact, registerSecret } from '../helpers/redact.ts';
 import { newRunId } from '../helpers/run-id.ts';
 import type { TargetFactory } from '../targets/index.ts';
 import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
+import { caseCachePath, rememberCases, rememberedCases } from './case-cache.ts';
 import { helpText, parseCommandLine } from './cli.ts';
+import { TIMED_OUT, within } from './deadline.ts';
 import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
 import { type LeftoverScope, leftoverHint } from './janitor-hint.ts';
@@ -19,7 +22,16 @@ import { DEFAULT_PARALLEL_FILES } from './options.ts';
 import { PreflightError, preflightLine } from './preflight.ts';
 import { type OutputStream, redactingStream } from './redacting-stream.ts';
 import { checkReportDirUsable, createReportDir } from './report-dir.ts';
-import { countCases, type RunReport, runFailed, summarizeError, summarizeFiles } from './results.ts';
+import {
+  caseName,
+  countCases,
+  type FileReport,
+  type RunReport,
+  runFailed,
+  summarizeError,
+  summarizeFiles,
+  unstartedFiles,
+} from './results.ts';
 import { type RunSettings, resolveSettings } from './settings.ts';
 import { findSuites, resolveSuiteFiles } from './suites.ts';
 import { renderSummary } from './summary.ts';
@@ -141,6 +153,7 @@ async function runSelected(
   let outcome: SuiteRunOutcome = { modules: [], unhandledErrors: [], noTestFiles: false, abandoned: false };
   let teardown: TeardownResult[] = [];
   let kept: LedgerRecord[] | undefined;
+  let unstarted: FileReport[] = [];
   try {
     try {
       target = await startTarget(settings, runId, deps);
@@ -171,7 +184,11 @@ async function runSelected(
       if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
       if (outcome.abandoned)
         warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
+      if (outcome.closeTimedOut)
+        warn(`${PREFIX} vitest did not close its workers in time; tearing down without waiting for them`);
     }
+    if (interrupts.signal) unstarted = await casesNeverStarted(selection, outcome, interrupts.signal);
+    else await rememberCases(caseCachePath(selection.packageRoot), collectedFiles(outcome));
     const outstanding = await new RunLedger(ledgerPathFor(settings.reportDir, runId), runId).outstanding();
     if (settings.keep) {
       kept = outstanding;
@@ -181,12 +198,21 @@ async function runSelected(
         );
       }
     } else if (outstanding.length > 0) {
-      teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope);
+      const ledger = new RunLedger(ledgerPathFor(settings.reportDir, runId), runId);
+      const bound = interrupts.signal ? INTERRUPTED_TEARDOWN_MS[settings.target] : undefined;
+      teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope, ledger, bound);
     }
   } finally {
-    await target?.close().catch((error: unknown) => {
-      warn(`${PREFIX} closing the ${settings.target} target failed: ${(error as Error).message}`);
-    });
+    if (target) {
+      const closing = target.close().catch((error: unknown) => {
+        warn(`${PREFIX} closing the ${settings.target} target failed: ${(error as Error).message}`);
+      });
+      const bound = interrupts.signal ? TARGET_CLOSE_MS.interrupted : TARGET_CLOSE_MS.ended;
+      if ((await within(closing, bound)) === TIMED_OUT)
+        warn(
+          `${PREFIX} the ${settings.target} target did not close within ${bound / 1000} s; exiting without it`,
+        );
+    }
     interrupts.uninstall();
   }
 
@@ -198,14 +224,13 @@ async function runSelected(
     accounts: settings.accounts,
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
-    files: summarizeFiles(
-      outcome.modules,
-      selection.suites,
-      redact,
-      interrupts.signal,
-      selection.casePattern,
-    ),
-    runErrors: outcome.unhandledErrors.map((error) => summarizeError(error, redact)),
+    files: [
+      ...summarizeFiles(outcome.modules, selection.suites, redact, interrupts.signal, selection.casePattern),
+      ...unstarted,
+    ].sort((a, b) => a.name.localeCompare(b.name)),
+    runErrors: outcome.unhandledErrors
+      .filter((error) => !(interrupts.signal && isWorkerStoppedBySignal(error)))
+      .map((error) => summarizeError(error, redact)),
     ...(interrupts.signal ? { interruptedBy: interrupts.signal } : {}),
     ...(kept ? { kept } : {}),
     teardown: teardown.map((t) => ({ ...t, ...(t.error ? { error: redact(t.error) } : {}) })),
@@ -215,6 +240,56 @@ async function runSelected(
 
   if (interrupts.signal) return SIGNAL_EXIT_CODES[interrupts.signal];
   return runFailed(report) ? EXIT_FAILED : EXIT_PASSED;
+}
+
+/** Files the run collected without a load error, with their case names (for the case cache). */
+function collectedFiles(outcome: SuiteRunOutcome) {
+  // A --case run collects every case too (the others are skipped), so its names are complete.
+  return outcome.modules
+    .filter((module) => module.state() !== 'queued' && module.errors().length === 0)
+    .map((module) => ({ moduleId: module.moduleId, cases: [...module.children.allTests()].map(caseName) }));
+}
+
+/** A Ctrl-C reaches vitest's workers too: that they stopped is the interrupt, not an error of the run. */
+function isWorkerStoppedBySignal(error: unknown): boolean {
+  const message =
+    error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error);
+  return /Worker forks emitted error|Worker exited unexpectedly/.test(message);
+}
+
+/** After a signal, how long deleting what the ledger lists may take before the run exits without it. */
+const INTERRUPTED_TEARDOWN_MS: Record<TargetName, number> = {
+  embedded: 15_000,
+  localstack: 30_000,
+  eks: 180_000,
+};
+const TARGET_CLOSE_MS = { interrupted: 10_000, ended: 60_000 };
+const NOT_STARTED_LISTING_MS = 10_000;
+
+/**
+ * The cases of the files an interrupt kept from starting, as `not run`, so that the reports list the
+ * whole selection. Collected as --list does (no hook and no case runs); bounded in time.
+ */
+async function casesNeverStarted(
+  selection: SuiteSelection,
+  outcome: SuiteRunOutcome,
+  signal: string,
+): Promise<FileReport[]> {
+  const started = new Set(
+    outcome.modules.filter((module) => module.state() !== 'queued').map((module) => module.moduleId),
+  );
+  const { listSuiteCases } = await import('./vitest-session.ts');
+  const quiet = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+  const listing = listSuiteCases(selection, { stdout: quiet(), stderr: quiet() }, { staticParse: true });
+  const listed = await within(listing, NOT_STARTED_LISTING_MS).catch((): typeof TIMED_OUT => TIMED_OUT);
+  if (listed === TIMED_OUT) return [];
+  const cache = caseCachePath(selection.packageRoot);
+  const files = await Promise.all(
+    listed
+      .filter((file) => !started.has(file.moduleId))
+      .map(async (file) => ({ ...file, cases: (await rememberedCases(cache, file.moduleId)) ?? file.cases })),
+  );
+  return unstartedFiles(files, selection.casePattern, signal);
 }
 
 async function startTarget(settings: RunSettings, runId: string, deps: RunnerDeps): Promise<Target> {
@@ -233,10 +308,23 @@ async function deleteOutstanding(
   outstanding: LedgerRecord[],
   warn: (line: string) => void,
   scope: LeftoverScope,
+  ledger: RunLedger,
+  /** After a signal the teardown is bounded: what it has not deleted by then is left to the janitor. */
+  boundMs?: number,
 ): Promise<TeardownResult[]> {
   let results: TeardownResult[];
   try {
-    results = await teardown(info, outstanding);
+    const done = await within(teardown(info, outstanding), boundMs ?? Number.MAX_SAFE_INTEGER);
+    if (done === TIMED_OUT) {
+      // The ledger knows which deletions were confirmed meanwhile.
+      const left = new Set((await ledger.outstanding()).map((record) => record.id));
+      const error = `not deleted within ${(boundMs ?? 0) / 1000} s of the interrupt; left to the janitor`;
+      results = outstanding.map((record) =>
+        left.has(record.id) ? { record, ok: false, error } : { record, ok: true },
+      );
+    } else {
+      results = done;
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     results = outstanding.map((record) => ({ record, ok: false, error: message }));

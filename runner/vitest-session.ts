@@ -13,6 +13,7 @@ import {
 } from 'vitest/node';
 import type { TargetInfo } from '../targets/target.ts';
 import { conformanceTestConfig } from '../vitest.config.ts';
+import { TIMED_OUT, within } from './deadline.ts';
 import { STOP_SIGNALS } from './interrupts.ts';
 import type { OutputStream } from './redacting-stream.ts';
 import { caseName } from './results.ts';
@@ -36,7 +37,9 @@ export interface VitestOutput {
 }
 
 /** How long a cancelled run may take to stop before teardown goes ahead without it. */
-const CANCEL_GRACE_MS = 15_000;
+const CANCEL_GRACE_MS = 10_000;
+/** How long vitest may take to close (stop its workers): after an interrupt, and after a normal end. */
+const CLOSE_TIMEOUT_MS = { interrupted: 5_000, ended: 30_000 };
 
 async function openVitest(
   selection: SuiteSelection,
@@ -64,6 +67,9 @@ async function openVitest(
 }
 
 export interface ListedFile {
+  /** The file's absolute path (vitest's module id). */
+  moduleId: string;
+  suite: string;
   /** `<suite>/<file>`, e.g. pod-identity/credentials.test.ts. */
   path: string;
   /** Case names, describe › it. */
@@ -77,12 +83,19 @@ export interface ListedFile {
  * the case names (loops and it.each included), but runs no hook and no case; suite files create nothing
  * at import time, and no target is provided.
  */
-export async function listSuiteCases(selection: SuiteSelection, output: VitestOutput): Promise<ListedFile[]> {
+export async function listSuiteCases(
+  selection: SuiteSelection,
+  output: VitestOutput,
+  /** Read the files' source instead of importing them: fast, but names built at run time stay templates. */
+  { staticParse = false }: { staticParse?: boolean } = {},
+): Promise<ListedFile[]> {
   const vitest = await openVitest(selection, output, { reporters: [] });
   try {
-    const result = await vitest.collect([...(selection.files ?? [])], { staticParse: false });
+    const result = await vitest.collect([...(selection.files ?? [])], { staticParse });
     return result.testModules
       .map((module) => ({
+        moduleId: module.moduleId,
+        suite: suiteFileOf(selection.suites, module.moduleId)?.suite ?? '',
         path: suiteFileOf(selection.suites, module.moduleId)?.path ?? module.moduleId,
         cases: [...module.children.allTests()].map(caseName),
         errors: module.errors().map((error) => error.message.split('\n')[0] ?? 'unknown error'),
@@ -125,6 +138,8 @@ export interface SuiteRunOutcome {
   noTestFiles: boolean;
   /** The run was cancelled but did not stop within the grace period. */
   abandoned: boolean;
+  /** vitest did not close within its bound (its workers are left to end with the process). */
+  closeTimedOut?: boolean;
 }
 
 export async function runSuites(
@@ -133,46 +148,58 @@ export async function runSuites(
   options: { info: TargetInfo; abortSignal: AbortSignal },
 ): Promise<SuiteRunOutcome> {
   const recorder = new RunRecorder();
-  const outcome = (extra: Partial<SuiteRunOutcome> = {}): SuiteRunOutcome => ({
-    modules: [...recorder.modules.values()],
-    unhandledErrors: recorder.unhandledErrors,
-    noTestFiles: false,
-    abandoned: false,
-    ...extra,
-  });
   const vitest = await openVitest(selection, output, {
     reporters: ['default', recorder],
     provide: { target: options.info },
   });
-  let abandoned = false;
+  let ended: { abandoned: boolean; noTestFiles: boolean } = { abandoned: false, noTestFiles: false };
+  let closeTimedOut = false;
   try {
-    if (options.abortSignal.aborted) return outcome();
-    // Cancelling stops the running cases; close() (in finally) then stops the worker processes, so no
-    // worker is still creating a resource while the teardown deletes.
-    let graceTimer: NodeJS.Timeout | undefined;
-    let onAbort = () => {};
-    const gaveUp = new Promise<'gave-up'>((resolve) => {
-      onAbort = () => {
-        void vitest.cancelCurrentRun('interrupted' as CancelReason);
-        graceTimer = setTimeout(() => resolve('gave-up'), CANCEL_GRACE_MS);
-        graceTimer.unref();
-      };
-      options.abortSignal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const ended = await Promise.race([vitest.start([...(selection.files ?? [])]), gaveUp]);
-      abandoned = ended === 'gave-up';
-    } catch (error) {
-      if ((error as { code?: string }).code === 'VITEST_FILES_NOT_FOUND')
-        return outcome({ noTestFiles: true });
-      if (!options.abortSignal.aborted) throw error;
-    } finally {
-      options.abortSignal.removeEventListener('abort', onAbort);
-      clearTimeout(graceTimer);
-    }
-    return outcome({ abandoned });
+    if (!options.abortSignal.aborted) ended = await startAndWait(vitest, selection, options.abortSignal);
   } finally {
-    // close() waits for the run: when it would not stop, leave it to die with the process.
-    if (!abandoned) await vitest.close();
+    // close() waits for the run: when it would not stop, leave it to die with the process. A worker
+    // that died mid-start can keep close() waiting too: it is bounded.
+    if (!ended.abandoned) {
+      const bound = options.abortSignal.aborted ? CLOSE_TIMEOUT_MS.interrupted : CLOSE_TIMEOUT_MS.ended;
+      closeTimedOut = (await within(vitest.close(), bound)) === TIMED_OUT;
+    }
+  }
+  return {
+    modules: [...recorder.modules.values()],
+    unhandledErrors: recorder.unhandledErrors,
+    ...ended,
+    closeTimedOut,
+  };
+}
+
+/** Runs the selection; on abort, cancels the run and gives it CANCEL_GRACE_MS to stop. */
+async function startAndWait(
+  vitest: Vitest,
+  selection: SuiteSelection,
+  abortSignal: AbortSignal,
+): Promise<{ abandoned: boolean; noTestFiles: boolean }> {
+  // Cancelling stops the running cases; close() then stops the worker processes, so no worker is
+  // still creating a resource while the teardown deletes.
+  let graceTimer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const gaveUp = new Promise<'gave-up'>((resolve) => {
+    onAbort = () => {
+      void vitest.cancelCurrentRun('interrupted' as CancelReason);
+      graceTimer = setTimeout(() => resolve('gave-up'), CANCEL_GRACE_MS);
+      graceTimer.unref();
+    };
+    abortSignal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const ended = await Promise.race([vitest.start([...(selection.files ?? [])]), gaveUp]);
+    return { abandoned: ended === 'gave-up', noTestFiles: false };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'VITEST_FILES_NOT_FOUND')
+      return { abandoned: false, noTestFiles: true };
+    if (!abortSignal.aborted) throw error;
+    return { abandoned: false, noTestFiles: false };
+  } finally {
+    abortSignal.removeEventListener('abort', onAbort);
+    clearTimeout(graceTimer);
   }
 }

@@ -44,6 +44,7 @@ import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { unauthorized } from './kube/status.ts';
 import { deriveRandom } from './random.ts';
+import { trackPath, untrackPath } from './runtime/reaper.ts';
 import { NODE_NETWORK } from './runtime/sandbox/node.ts';
 import { nodeCredentialsForUnassociatedPods, type Sabotage } from './sabotage.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
@@ -113,6 +114,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'pic-sim-')));
   await mkdir(stateDir, { recursive: true });
+  // It holds the kubeconfig's bearer token: removed even when this process is killed.
+  if (ownsStateDir) trackPath(stateDir);
 
   // Stopped in this order: pods first, then the agent they call, then the endpoints the agent calls.
   let kube: StartedKubeSim | undefined;
@@ -129,7 +132,10 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     }
     kube = agent = undefined;
     endpoints.length = 0;
-    if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+    if (ownsStateDir) {
+      await rm(stateDir, { recursive: true, force: true });
+      untrackPath(stateDir);
+    }
     if (errors.length > 0) throw new AggregateError(errors, 'startSim: stopping the simulator failed');
   };
 

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
+import { trackGroup, untrackGroup } from './reaper.ts';
 
 export interface ProcessExit {
   /** Exit code as a container runtime reports it: the code, or 128 + signal number when killed. */
@@ -82,6 +83,12 @@ export class GroupProcess {
     });
     // Writing to a process that has exited raises EPIPE on its stdin: nothing to report.
     this.child.stdin?.on('error', () => {});
+    // Killed with the simulator, however it ends; forgotten once its output is closed (the pgid may be reused).
+    const pgid = this.child.pid;
+    if (pgid !== undefined) {
+      trackGroup(pgid);
+      this.child.once('close', () => untrackGroup(pgid));
+    }
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.#exit ??= { exitCode: exitCodeOf(code, signal), signal };

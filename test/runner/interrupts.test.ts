@@ -7,6 +7,7 @@ function setUp() {
   const source = new EventEmitter();
   const lines: string[] = [];
   const exits: number[] = [];
+  const clock = { now: 1_000_000 };
   const handler = new InterruptHandler({
     source: source as unknown as ConstructorParameters<typeof InterruptHandler>[0]['source'],
     runId: 'pic-202611281000-abcde',
@@ -18,8 +19,13 @@ function setUp() {
     }),
     warn: (line) => lines.push(line),
     forceExit: (code) => exits.push(code),
+    now: () => clock.now,
   });
-  const send = (signal: StopSignal) => source.emit(signal, signal);
+  /** A signal a second after the previous one, as a person sends them; `afterMs` for other gaps. */
+  const send = (signal: StopSignal, afterMs = 1000) => {
+    clock.now += afterMs;
+    source.emit(signal, signal);
+  };
   return { source, handler, lines, exits, send };
 }
 
@@ -53,6 +59,21 @@ describe('InterruptHandler', () => {
     );
     expect(exits).toEqual([SIGNAL_EXIT_CODES.SIGINT]);
     expect(handler.signal).toBe('SIGINT');
+  });
+
+  it('does not count a duplicate delivered right after a signal (npm forwarding the Ctrl-C)', () => {
+    const { handler, lines, exits, send } = setUp();
+    handler.install();
+    send('SIGINT');
+    send('SIGINT', 5);
+    send('SIGINT', 200);
+    expect(lines).toHaveLength(1);
+    send('SIGINT');
+    send('SIGINT', 3);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/teardown in progress/);
+    send('SIGINT');
+    expect(exits).toEqual([SIGNAL_EXIT_CODES.SIGINT]);
   });
 
   it('stops listening once uninstalled', () => {

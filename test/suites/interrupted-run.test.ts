@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { RunLedger } from '../../helpers/ledger.ts';
-import { type ProcessIdentity, stillAlive, watchDescendants } from './process-tree.ts';
-import { childEnv, collectRun, inRunSlot, ledgerPath, REPO, scratchDir } from './suite-run.ts';
+import { survivors, watchDescendants } from './process-tree.ts';
+import { childEnv, collectRun, inRunSlot, ledgerPath, REPO, scratchDir, waitFor } from './suite-run.ts';
 
 const FULL_RUN_TIMEOUT_MS = 240_000;
 const INTERRUPTED_RUN_TIMEOUT_MS = 150_000;
@@ -29,27 +29,6 @@ function startNpmTest(reportDir: string) {
     reject: false,
     detached: true,
   });
-}
-
-/** Polls until `probe` returns a value, or fails after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Processes of the run that outlive it, allowing a moment for the last ones to be reaped. */
-async function survivors(processes: ProcessIdentity[]): Promise<ProcessIdentity[]> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const alive = await stillAlive(processes);
-    if (alive.length === 0 || Date.now() > deadline) return alive;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe.concurrent('npm test -- --suite pod-identity on the embedded target', () => {
@@ -111,7 +90,8 @@ describe.concurrent('npm test -- --suite pod-identity on the embedded target', (
           );
           const holding = await new RunLedger(ledgerFile).outstanding();
           if (toGroup) process.kill(-child.pid!, signal);
-          else child.kill(signal);
+          // Not child.kill(): execa follows it with SIGKILL after 5 s.
+          else process.kill(child.pid!, signal);
           const run = await collectRun(child, reportDir);
           const started = await watcher.stop();
 

@@ -98,3 +98,13 @@ export function watchDescendants(
     },
   };
 }
+
+/** Processes of the run that outlive it, allowing a moment for the last ones to be reaped. */
+export async function survivors(processes: ProcessIdentity[]): Promise<ProcessIdentity[]> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const alive = await stillAlive(processes);
+    if (alive.length === 0 || Date.now() > deadline) return alive;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -97,7 +97,9 @@ export class NodeSandbox {
         hostname,
         ...addresses,
       ],
-      { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+      // Its own process group: the Ctrl-C that reaches the runner's group must not end the node (and
+      // every pod) before the teardown; it ends when the simulator's IPC channel closes.
+      { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
     );
     let stderr = '';
     child.stderr?.setEncoding('utf8');

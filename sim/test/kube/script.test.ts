@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -58,42 +59,53 @@ describe('scripts/sim-kube.ts', () => {
     }
   });
 
-  it('leaves no pod process behind when it is killed with SIGKILL (pods die with the node namespace)', async () => {
-    const child = spawn(
-      process.execPath,
-      [fileURLToPath(new URL('../../scripts/sim-kube.ts', import.meta.url))],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const marker = ['sleep', `3600.${randomInt(1e9)}`];
-    try {
-      const lines: string[] = [];
-      await new Promise<void>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          lines.push(line);
-          if (line === 'ready') resolve();
+  it.each([
+    { podSandbox: 'auto', how: 'pods die with the node namespace' },
+    { podSandbox: 'off', how: 'host processes: the reaper kills their groups' },
+  ])(
+    'leaves no pod process and no state dir behind when killed with SIGKILL (--pod-sandbox $podSandbox: $how)',
+    async ({ podSandbox }) => {
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('../../scripts/sim-kube.ts', import.meta.url)), '--pod-sandbox', podSandbox],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const marker = ['sleep', `3600.${randomInt(1e9)}`];
+      try {
+        const lines: string[] = [];
+        await new Promise<void>((resolve, reject) => {
+          createInterface({ input: child.stdout }).on('line', (line) => {
+            lines.push(line);
+            if (line === 'ready') resolve();
+          });
+          child.once('exit', () => reject(new Error(`sim-kube exited early: ${lines.join('\n')}`)));
         });
-        child.once('exit', () => reject(new Error(`sim-kube exited early: ${lines.join('\n')}`)));
-      });
-      const kc = new KubeConfig();
-      kc.loadFromString(readFileSync(lines[0]?.replace(/^export KUBECONFIG=/, '') ?? '', 'utf8'));
-      const core = kc.makeApiClient(CoreV1Api);
-      for (const name of ['a', 'b']) {
-        await core.createNamespacedPod({
-          namespace: 'default',
-          body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'x', command: marker }] } },
-        });
+        const kc = new KubeConfig();
+        kc.loadFromString(readFileSync(lines[0]?.replace(/^export KUBECONFIG=/, '') ?? '', 'utf8'));
+        const core = kc.makeApiClient(CoreV1Api);
+        for (const name of ['a', 'b']) {
+          await core.createNamespacedPod({
+            namespace: 'default',
+            body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'x', command: marker }] } },
+          });
+        }
+        await eventually('both pod processes', async () =>
+          hostPidsRunning(marker).length === 2 ? true : undefined,
+        );
+        child.kill('SIGKILL');
+        await exited;
+        await eventually('no pod process left', async () =>
+          hostPidsRunning(marker).length === 0 ? true : undefined,
+        );
+        // The kubeconfig (a bearer token) and the pods' token files went with the state dir.
+        const kubeconfigPath = lines[0]?.replace(/^export KUBECONFIG=/, '') ?? '';
+        await eventually('the state dir removed', async () =>
+          existsSync(dirname(kubeconfigPath)) ? undefined : true,
+        );
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
       }
-      await eventually('both pod processes', async () =>
-        hostPidsRunning(marker).length === 2 ? true : undefined,
-      );
-      child.kill('SIGKILL');
-      await exited;
-      await eventually('no pod process left', async () =>
-        hostPidsRunning(marker).length === 0 ? true : undefined,
-      );
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  });
+    },
+  );
 });
