@@ -37,14 +37,23 @@ export interface ConformanceSelection {
   parallelFiles?: number;
 }
 
+/**
+ * Repeated in every project: the runner hands vitest this config as options (no config file), and a
+ * project's `extends: true` inherits only a config file's settings, so without these its hooks and
+ * cases would get vitest's 5-10 s defaults.
+ */
+const CASE_TIMEOUTS = {
+  testTimeout: CASE_TIMEOUT_MS,
+  hookTimeout: CASE_TIMEOUT_MS,
+  teardownTimeout: CASE_TIMEOUT_MS,
+};
+
 export function conformanceTestConfig(selection: ConformanceSelection): TestUserConfig {
   const { suites, parallelFiles } = selection;
   return {
     // Suites provision real resources: a case gets minutes, not seconds. Waits inside a case are bounded
     // by TargetInfo.waitTimeoutMs.
-    testTimeout: CASE_TIMEOUT_MS,
-    hookTimeout: CASE_TIMEOUT_MS,
-    teardownTimeout: CASE_TIMEOUT_MS,
+    ...CASE_TIMEOUTS,
     pool: 'forks',
     ...(parallelFiles ? { maxWorkers: parallelFiles } : {}),
     watch: false,
@@ -58,6 +67,7 @@ export function conformanceTestConfig(selection: ConformanceSelection): TestUser
         resolve: { alias: { 'pod-identity-conformance/suite': SUITE_API } },
         test: {
           name: suite.name,
+          ...CASE_TIMEOUTS,
           dir: suite.dir,
           include: ['*.test.ts'],
           exclude: [`*${LAST_FILE_SUFFIX}`],
@@ -69,6 +79,7 @@ export function conformanceTestConfig(selection: ConformanceSelection): TestUser
         resolve: { alias: { 'pod-identity-conformance/suite': SUITE_API } },
         test: {
           name: `${suite.name} (last)`,
+          ...CASE_TIMEOUTS,
           dir: suite.dir,
           include: [`*${LAST_FILE_SUFFIX}`],
           sequence: { groupOrder: 2 },

@@ -1,5 +1,9 @@
 // Names and markers for everything the suites create. Every resource carries the run id, so the
-// cleanup check and the janitor can find it: AWS tags, the IAM path, Kubernetes labels.
+// cleanup check and the janitor can find it: AWS tags, the IAM path, Kubernetes labels, and the name
+// itself (resourceName: the run id first), which is all a resource has when a run died between creating
+// it and tagging it.
+
+import { runIdTime } from './run-id.ts';
 
 export const TOOL_NAME = 'pod-identity-conformance';
 export const IAM_PATH = `/${TOOL_NAME}/`;
@@ -55,6 +59,19 @@ export function resourceName(runId: string, purpose: string, maxLength = 63): st
     .replace(/^-+|-+$/g, '');
   const name = `${runId}-${cleanPurpose}`.slice(0, maxLength).replace(/-+$/, '');
   return name;
+}
+
+/** A name resourceName gives: a run id, then `-purpose` (lowercase letters, digits and dashes). */
+const TOOL_RESOURCE_NAME = /^(pic-\d{12}-[a-z0-9]{5})(?:-[a-z0-9-]*)?$/;
+
+/**
+ * The run id a resource name starts with when the name is one this tool gives
+ * (`pic-202611281000-ab3de-creds` -> `pic-202611281000-ab3de`), else undefined. The stamp must be a real
+ * UTC minute, so a name merely starting with `pic-` and twelve digits is not taken for the tool's.
+ */
+export function runIdFromName(name: string): string | undefined {
+  const runId = TOOL_RESOURCE_NAME.exec(name)?.[1];
+  return runId !== undefined && runIdTime(runId) !== undefined ? runId : undefined;
 }
 
 /** Escapes text for use inside a RegExp. */

@@ -4,17 +4,23 @@ const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
 type Unit = keyof typeof UNIT_MS;
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
-/** Milliseconds in a duration like `2h` or `1h30m`; undefined when it is not one (or is zero). */
+/** The longest --older-than: ten years (longer is a typo; an age that large has no resource). */
+export const MAX_DURATION_MS = 3650 * UNIT_MS.d;
+
+/**
+ * Milliseconds in a duration like `2h` or `1h30m`; undefined when it is not one (spaces included), is
+ * zero, or is longer than MAX_DURATION_MS.
+ */
 export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  if (!match || text.trim() === '') return undefined;
+  const match = DURATION.exec(text);
+  if (!match || text === '') return undefined;
   const units: Unit[] = ['d', 'h', 'm', 's'];
   let total = 0;
   units.forEach((unit, i) => {
     const amount = match[i + 1];
     if (amount !== undefined) total += Number(amount) * UNIT_MS[unit];
   });
-  return total > 0 ? total : undefined;
+  return total > 0 && total <= MAX_DURATION_MS ? total : undefined;
 }
 
 /** An age for people: `3d4h`, `2h5m`, `12m`, `40s`; `unknown` without a creation time. */

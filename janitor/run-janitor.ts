@@ -1,6 +1,7 @@
 // The janitor, end to end: resolve the target like the runner does, find this tool's resources by their
-// markers (fixtures/inventory.ts), list them, and with --delete delete them in dependency order with the
-// fixtures' own deleters (fixtures/teardown.ts), reporting each. scripts/janitor.ts calls it with the
+// markers and names (fixtures/inventory.ts), list them, and with --delete delete them in dependency order
+// with the fixtures' own deleters (fixtures/teardown.ts), reporting each. Only --delete passes the eks
+// target's account guard (--account or --yes); the dry run deletes nothing and needs neither. scripts/janitor.ts calls it with the
 // real dependencies; the tests call it with their own streams and clock.
 
 import { findToolResources, type InventoryItem } from '../fixtures/inventory.ts';
@@ -8,7 +9,8 @@ import { createRunContext, type RunContext } from '../fixtures/run-context.ts';
 import { deleteResource } from '../fixtures/teardown.ts';
 import { redact, registerSecret } from '../helpers/redact.ts';
 import { newRunId } from '../helpers/run-id.ts';
-import { isUserFacingError, UsageError } from '../runner/errors.ts';
+import { ConfigurationError, isUserFacingError, UsageError } from '../runner/errors.ts';
+import { janitorCommand, leftoverScope } from '../runner/janitor-hint.ts';
 import type { OutputStream } from '../runner/redacting-stream.ts';
 import { resolveSettings } from '../runner/settings.ts';
 import { findSuites } from '../runner/suites.ts';
@@ -61,9 +63,17 @@ export async function runJanitor(argv: readonly string[], deps: JanitorDeps): Pr
         'the janitor cannot use --localstack-container (PIC_LOCALSTACK_CONTAINER): a LocalStack started now holds nothing to clean; set LOCALSTACK_ENDPOINT to the LocalStack the runs used',
       );
     }
+    // The account guard (eks: --account, or --yes) protects against deleting in the wrong account; a
+    // dry run deletes nothing, so it needs neither and lists what is in the credentials' account. An
+    // --account given still has to match.
+    const guarded = command.delete || (settings.accounts?.length ?? 0) > 0;
+    const targetSettings = guarded ? settings : { ...settings, yes: true };
     try {
-      target = await deps.targets[settings.target](settings, newRunId(deps.now()), { purpose: 'janitor' });
+      target = await deps.targets[settings.target](targetSettings, newRunId(deps.now()), {
+        purpose: 'janitor',
+      });
     } catch (error) {
+      if (error instanceof ConfigurationError) throw forJanitor(error);
       if (isUserFacingError(error)) throw error;
       throw new Error(`could not reach the ${settings.target} target: ${(error as Error).message}`, {
         cause: error,
@@ -79,6 +89,7 @@ export async function runJanitor(argv: readonly string[], deps: JanitorDeps): Pr
       const items = await findToolResources(run, {
         ...(command.runId ? { runId: command.runId } : {}),
         ...(createdBefore ? { createdBefore } : {}),
+        now,
       });
       const where = describeTarget(target);
       const scope = describeScope(command.runId, command.olderThan?.text);
@@ -89,7 +100,21 @@ export async function runJanitor(argv: readonly string[], deps: JanitorDeps): Pr
       out(`${PREFIX} ${items.length} resource(s) of pod-identity-conformance${scope} on ${where}:`);
       for (const line of renderTable(items, now)) out(line);
       if (!command.delete) {
-        out(`${PREFIX} dry run: nothing was deleted; run again with --delete to delete these`);
+        // The command as it runs, with the account the dry run found for the guard of --delete.
+        const deleteCommand = janitorCommand(
+          {
+            ...leftoverScope(settings, command.runId ?? ''),
+            ...(settings.target === 'eks'
+              ? { cluster: target.info.cluster.name, region: target.info.region }
+              : { region: target.info.region }),
+          },
+          {
+            accountId: target.info.accountId,
+            allRuns: command.runId === undefined,
+            ...(command.olderThan ? { olderThan: command.olderThan.text } : {}),
+          },
+        );
+        out(`${PREFIX} dry run: nothing was deleted; to delete these, run: ${deleteCommand}`);
         return JANITOR_EXIT_CLEAN;
       }
       const failed = await deleteAll(run, items, out);
@@ -112,6 +137,21 @@ export async function runJanitor(argv: readonly string[], deps: JanitorDeps): Pr
   }
 }
 
+/**
+ * A target's configuration error, told for the janitor: the localstack target's fix for an endpoint that
+ * does not answer offers --localstack-container, which the janitor refuses (a LocalStack started now
+ * holds nothing to clean).
+ */
+function forJanitor(error: ConfigurationError): ConfigurationError {
+  const offline = /^(LocalStack endpoint \S+ does not answer \([^)]*\));/.exec(error.message);
+  if (!offline && !error.message.includes('--localstack-container')) return error;
+  const what = offline ? offline[1] : error.message.split('; ')[0];
+  return new ConfigurationError(
+    `${what}; point --localstack-endpoint (or LOCALSTACK_ENDPOINT) at the running LocalStack the runs used (the janitor starts none: a new LocalStack would hold nothing to clean)`,
+    { cause: error },
+  );
+}
+
 function describeTarget(target: Target): string {
   const { info } = target;
   return `${info.name} (account ${info.accountId}, region ${info.region}, cluster ${info.cluster.name})`;
@@ -128,7 +168,13 @@ function describeScope(runId: string | undefined, olderThan: string | undefined)
 export function renderTable(items: readonly InventoryItem[], now: Date): string[] {
   const rows = [
     ['KIND', 'NAME', 'RUN ID', 'AGE'],
-    ...items.map((item) => [item.kind, item.name, item.runId ?? '-', formatAge(item.createdAt, now)]),
+    ...items.map((item) => [
+      item.kind,
+      item.name,
+      // No run-id tag or label: the run id is read from the name.
+      `${item.runId ?? '-'}${item.byName ? ' (by name)' : ''}`,
+      formatAge(item.createdAt, now),
+    ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) =>

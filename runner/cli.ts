@@ -3,7 +3,14 @@
 
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
-import { COMMAND_FLAGS, type OptionValues, RUN_OPTIONS } from './options.ts';
+import {
+  COMMAND_FLAGS,
+  type OptionValues,
+  optionValueProblem,
+  RUN_OPTIONS,
+  type RunOptionSpec,
+  splitListValues,
+} from './options.ts';
 
 export interface CommandLine {
   /** Only the options given on the command line. */
@@ -37,14 +44,15 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   try {
     parsed = parseArgs({ args: [...argv], options: parseArgsOptions(), strict: true, allowNegative: true });
   } catch (error) {
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeParseError(error, argv));
   }
   const raw = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const values: Record<string, unknown> = {};
   for (const option of RUN_OPTIONS) {
     const value = raw[option.flag];
     if (value === undefined) continue;
-    values[option.key] = option.kind === 'list' ? splitList(value as string[]) : value;
+    values[option.key] =
+      option.kind === 'list' ? splitListValues(option, value as string[], { kind: 'flag' }) : value;
   }
   return {
     values: values as OptionValues,
@@ -54,7 +62,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   };
 }
 
-/** `--suite a,b --suite c` and `PIC_SUITE=a,b,c` mean the same. */
+/**
+ * `--suite a,b --suite c` and `PIC_SUITE=a,b,c` mean the same. Lenient: empty items are dropped. The
+ * runner and the janitor read their list options with splitListValues (options.ts), which refuses them.
+ */
 export function splitList(values: readonly string[]): string[] {
   return values
     .flatMap((v) => v.split(','))
@@ -62,23 +73,91 @@ export function splitList(values: readonly string[]): string[] {
     .filter((v) => v !== '');
 }
 
-function describeParseError(error: unknown): string {
+/** A flag as parseArgs knows it: what it is called, whether it takes a value, its option entry. */
+export interface KnownFlag {
+  flag: string;
+  kind: 'string' | 'boolean' | 'list';
+  valueName?: string;
+  /** The run option behind it, for checking a value that starts with '-'. */
+  option?: RunOptionSpec;
+  /** The flag's own check of a value (a flag that is not a run option). */
+  check?: (value: string) => string | undefined;
+}
+
+export function runnerFlags(): KnownFlag[] {
+  return [
+    ...RUN_OPTIONS.map((option) => ({
+      flag: option.flag,
+      kind: option.kind,
+      ...('valueName' in option ? { valueName: option.valueName } : {}),
+      option,
+    })),
+    ...COMMAND_FLAGS.map((flag) => ({
+      flag: flag.flag,
+      kind: flag.kind,
+      ...('valueName' in flag ? { valueName: flag.valueName } : {}),
+    })),
+  ];
+}
+
+function describeParseError(error: unknown, argv: readonly string[]): string {
   const code = (error as NodeJS.ErrnoException).code;
   const message = error instanceof Error ? error.message : String(error);
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
   const validFlags = allFlagNames().map((f) => `--${f}`);
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
-      const suggestion = closest(quoted, validFlags);
-      return `unknown option "${quoted}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}; valid options: ${validFlags.join(', ')}`;
-    }
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument "${quoted}"; options take the form --name value (see --help)`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return `${message.replace(/\.$/, '')}; see --help`;
-    default:
-      return `${message}; see --help`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const suggestion = closest(quoted, validFlags);
+    return `unknown option "${quoted}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}; valid options: ${validFlags.join(', ')}`;
   }
+  return describeCommonParseError(error, argv, runnerFlags());
+}
+
+/**
+ * parseArgs errors other than an unknown option, as one line naming the flag and the fix (Node's own
+ * message for a value starting with '-' is three lines): a missing value, a value for a switch, a value
+ * that looks like an option, a positional argument.
+ */
+export function describeCommonParseError(
+  error: unknown,
+  argv: readonly string[],
+  known: readonly KnownFlag[],
+): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return `unexpected argument "${quoted}"; options take the form --name value (see --help)`;
+  const name = /^--([^\s=<]+)/.exec(quoted)?.[1];
+  const flag = name === undefined ? undefined : known.find((k) => k.flag === name);
+  if (code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || !flag) {
+    return `${message.split('\n')[0]!.replace(/\.$/, '')}; see --help`;
+  }
+  const usage = `--${flag.flag} ${flag.valueName ?? 'VALUE'}`;
+  const example = flag.option?.example ? `, e.g. --${flag.flag} ${flag.option.example}` : '';
+  if (/does not take an argument/.test(message)) {
+    const negation = flag.option ? ` or --no-${flag.flag}` : '';
+    return `--${flag.flag} is a switch and takes no value; write --${flag.flag}${negation}`;
+  }
+  if (/argument missing/.test(message)) return `--${flag.flag} needs a value: ${usage}${example}`;
+  // "argument is ambiguous": the word after the flag starts with '-'.
+  const at = argv.findIndex((arg, i) => arg === `--${flag.flag}` && argv[i + 1]?.startsWith('-'));
+  const next = at >= 0 ? argv[at + 1]! : '';
+  const nextName = /^--(?:no-)?([^=]+)/.exec(next)?.[1];
+  if (next === '--' || (nextName !== undefined && known.some((k) => k.flag === nextName))) {
+    return `--${flag.flag} needs a value, but the next argument is the option ${next}: ${usage}${example}`;
+  }
+  const problem = flag.option ? valueProblemOf(flag.option, next) : flag.check?.(next);
+  if (problem) return problem;
+  return `the value "${next}" of --${flag.flag} starts with "-" and reads as an option; write --${flag.flag}=${next}`;
+}
+
+function valueProblemOf(option: RunOptionSpec, value: string): string | undefined {
+  const values = option.kind === 'list' ? value.split(',').map((v) => v.trim()) : [value];
+  for (const single of values) {
+    const problem = single === '' ? undefined : optionValueProblem(option, single);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 /** The valid flag within two edits of a mistyped one, if any. */

@@ -4,6 +4,7 @@
 
 import { checkNodeSelector, checkToleration } from '../targets/eks/pod-settings.ts';
 import { TARGET_NAMES } from '../targets/target.ts';
+import { UsageError } from './errors.ts';
 
 export type OptionKind = 'string' | 'boolean' | 'list';
 
@@ -22,6 +23,12 @@ export interface RunOptionSpec {
   readonly choices?: readonly string[];
   /** Returns what is wrong with a value (`malformed region "x"; expected ...`), or undefined. */
   readonly check?: (value: string) => string | undefined;
+  /** What a value is, for the line about an empty one: `a directory`, `a suite name`. */
+  readonly expects?: string;
+  /** A valid value, for the fix in that line: `--report-dir reports`. */
+  readonly example?: string;
+  /** A whole number kept as its decimal text: the config file may give it as a JSON number. */
+  readonly numeric?: boolean;
 }
 
 /** AWS region names, commercial and partitioned: us-east-1, us-gov-west-1, us-isob-east-1. */
@@ -36,8 +43,28 @@ function checkRegion(value: string): string | undefined {
 }
 
 function checkHttpUrl(value: string): string | undefined {
-  if (/^https?:\/\/[^/\s]+\/?$/.test(value)) return undefined;
-  return `malformed endpoint "${value}"; use a URL such as http://localhost:4566`;
+  const malformed = `malformed endpoint "${value}"; use an http:// or https:// URL of a host and optional port, such as http://localhost:4566`;
+  if (!/^https?:\/\/[^/\s?#@]+\/?$/.test(value)) return malformed;
+  try {
+    const url = new URL(value);
+    return url.hostname === '' ? malformed : undefined;
+  } catch {
+    // Not a URL at all: a bad port (http://localhost:99999, http://localhost:x), an empty host...
+    return malformed;
+  }
+}
+
+/** Image references as `docker pull` takes them: [registry[:port]/]path[:tag][@digest]. */
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\\d+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,})?$`,
+);
+
+function checkImage(flag: string, example: string): (value: string) => string | undefined {
+  return (value) =>
+    IMAGE_REFERENCE.test(value)
+      ? undefined
+      : `malformed image "${value}"; give an image reference ([registry/]lowercase/path[:tag][@sha256:digest]), e.g. --${flag} ${example}`;
 }
 
 function checkClusterName(value: string): string | undefined {
@@ -49,10 +76,14 @@ function checkClusterName(value: string): string | undefined {
 export const DEFAULT_PARALLEL_FILES = 4;
 const MAX_PARALLEL_FILES = 32;
 
+/** Whole numbers written in decimal digits only: no sign, spaces, exponent, hex or fraction. */
+function wholeNumberIn(value: string, min: number, max: number): boolean {
+  return /^\d{1,6}$/.test(value) && Number(value) >= min && Number(value) <= max;
+}
+
 function checkParallel(value: string): string | undefined {
-  const n = Number(value);
-  if (Number.isInteger(n) && n >= 1 && n <= MAX_PARALLEL_FILES) return undefined;
-  return `invalid --parallel "${value}"; use a whole number from 1 to ${MAX_PARALLEL_FILES}`;
+  if (wholeNumberIn(value, 1, MAX_PARALLEL_FILES)) return undefined;
+  return `invalid --parallel "${value}"; use a whole number from 1 to ${MAX_PARALLEL_FILES}, e.g. --parallel ${DEFAULT_PARALLEL_FILES}`;
 }
 
 function checkAccountId(value: string): string | undefined {
@@ -60,9 +91,29 @@ function checkAccountId(value: string): string | undefined {
   return `malformed AWS account id "${value}"; an account id is 12 digits, e.g. --account 123456789012`;
 }
 
+const MAX_CHAOS_SEED = 999_999;
+
+function checkChaosSeed(value: string): string | undefined {
+  if (wholeNumberIn(value, 0, MAX_CHAOS_SEED)) return undefined;
+  return `invalid --chaos "${value}"; give a seed, a whole number from 0 to ${MAX_CHAOS_SEED}, e.g. --chaos 7`;
+}
+
+export const MAX_WAIT_TIMEOUT_SECONDS = 3600;
+
 function checkWaitSeconds(value: string): string | undefined {
-  if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 3600) return undefined;
-  return `invalid wait timeout "${value}"; give whole seconds from 1 to 3600, e.g. --wait-timeout 300`;
+  if (wholeNumberIn(value, 1, MAX_WAIT_TIMEOUT_SECONDS)) return undefined;
+  return `invalid --wait-timeout "${value}"; give whole seconds from 1 to ${MAX_WAIT_TIMEOUT_SECONDS}, e.g. --wait-timeout 300`;
+}
+
+/** The messages of the pod-settings checks name the value; add the fix where they do not. */
+function withExample(
+  check: (value: string) => string | undefined,
+  example: string,
+): (value: string) => string | undefined {
+  return (value) => {
+    const problem = check(value);
+    return problem && !problem.includes('; ') ? `${problem}; e.g. ${example}` : problem;
+  };
 }
 
 function checkCasePattern(value: string): string | undefined {
@@ -82,6 +133,8 @@ export const RUN_OPTIONS = [
     env: 'PIC_SUITE',
     valueName: 'NAME',
     description: 'suite to run, a folder under suites/ or --suites-dir (repeatable; default: every suite)',
+    expects: 'a suite name (a folder under suites/ or --suites-dir)',
+    example: 'pod-identity',
   },
   {
     key: 'suitesDirs',
@@ -91,6 +144,8 @@ export const RUN_OPTIONS = [
     valueName: 'DIR',
     description:
       'also run the suites in DIR: a folder of *.test.ts files (one suite, named after it) or of suite folders (repeatable)',
+    expects: 'a folder of suites',
+    example: '../team-checks',
   },
   {
     key: 'target',
@@ -100,6 +155,8 @@ export const RUN_OPTIONS = [
     valueName: 'NAME',
     description: 'where to run: embedded (default, offline simulator), localstack, eks',
     choices: TARGET_NAMES,
+    expects: 'a target: embedded, localstack or eks',
+    example: 'eks',
   },
   {
     key: 'files',
@@ -109,6 +166,8 @@ export const RUN_OPTIONS = [
     valueName: 'NAME',
     description:
       'only this file of the suites, named without .test.ts (repeatable; e.g. credentials; cleanup matches cleanup.last; default: every file)',
+    expects: 'a suite file name without .test.ts',
+    example: 'credentials',
   },
   {
     key: 'casePattern',
@@ -119,6 +178,8 @@ export const RUN_OPTIONS = [
     description:
       'only the cases whose full name (describe and case) matches this regular expression; the others are reported skipped',
     check: checkCasePattern,
+    expects: 'a regular expression',
+    example: 'aws-cli',
   },
   {
     key: 'cluster',
@@ -128,6 +189,8 @@ export const RUN_OPTIONS = [
     valueName: 'NAME',
     description: 'EKS cluster name',
     check: checkClusterName,
+    expects: 'an EKS cluster name',
+    example: 'my-cluster',
   },
   {
     key: 'region',
@@ -137,6 +200,8 @@ export const RUN_OPTIONS = [
     valueName: 'REGION',
     description: "AWS region (default: the target's, e.g. AWS_REGION for eks)",
     check: checkRegion,
+    expects: 'an AWS region',
+    example: 'eu-west-1',
   },
   {
     key: 'podImage',
@@ -145,6 +210,9 @@ export const RUN_OPTIONS = [
     env: 'PIC_POD_IMAGE',
     valueName: 'IMAGE',
     description: 'image of the test pods (needs sh and the aws CLI)',
+    expects: 'an image reference',
+    example: 'public.ecr.aws/aws-cli/aws-cli:2.22.0',
+    check: checkImage('pod-image', 'public.ecr.aws/aws-cli/aws-cli:2.22.0'),
   },
   {
     key: 'reportDir',
@@ -153,6 +221,8 @@ export const RUN_OPTIONS = [
     env: 'PIC_REPORT_DIR',
     valueName: 'DIR',
     description: 'where junit.xml, summary.md and the run ledger go (default: reports)',
+    expects: 'a directory',
+    example: 'reports',
   },
   {
     key: 'localstackEndpoint',
@@ -162,6 +232,8 @@ export const RUN_OPTIONS = [
     valueName: 'URL',
     description: 'localstack target: the LocalStack endpoint to use (default: http://localhost:4566)',
     check: checkHttpUrl,
+    expects: 'a URL',
+    example: 'http://localhost:4566',
   },
   {
     key: 'localstackContainer',
@@ -179,6 +251,9 @@ export const RUN_OPTIONS = [
     valueName: 'IMAGE',
     description:
       'localstack target: image for --localstack-container (default: localstack/localstack:4.14.0, the last that starts without LOCALSTACK_AUTH_TOKEN)',
+    expects: 'an image reference',
+    example: 'localstack/localstack:4.14.0',
+    check: checkImage('localstack-image', 'localstack/localstack:4.14.0'),
   },
   {
     key: 'podSandbox',
@@ -189,6 +264,21 @@ export const RUN_OPTIONS = [
     description:
       'embedded and localstack targets: simulator pods in namespaces of their own: auto (default: where the kernel allows), required, or off (host processes; the sandbox-only cases skip)',
     choices: ['auto', 'required', 'off'],
+    expects: 'a mode: auto, required or off',
+    example: 'auto',
+  },
+  {
+    key: 'chaos',
+    flag: 'chaos',
+    kind: 'string',
+    env: 'PIC_CHAOS',
+    valueName: 'SEED',
+    description:
+      'embedded target: run under the simulator fault profile of this seed (throttling, 5xx, dropped connections, API server errors, propagation delays, agent restarts); the same seed injects the same faults',
+    check: checkChaosSeed,
+    expects: `a seed: a whole number from 0 to ${MAX_CHAOS_SEED}`,
+    example: '7',
+    numeric: true,
   },
   {
     key: 'parallel',
@@ -196,8 +286,11 @@ export const RUN_OPTIONS = [
     kind: 'string',
     env: 'PIC_PARALLEL',
     valueName: 'N',
-    description: `how many suite files run at once (default ${DEFAULT_PARALLEL_FILES}; 1 runs them one by one)`,
+    description: `how many suite files run at once, 1 to ${MAX_PARALLEL_FILES} (default ${DEFAULT_PARALLEL_FILES}; 1 runs them one by one)`,
     check: checkParallel,
+    expects: 'a whole number from 1 to 32',
+    example: '4',
+    numeric: true,
   },
   {
     key: 'context',
@@ -207,6 +300,8 @@ export const RUN_OPTIONS = [
     valueName: 'NAME',
     description:
       "eks target: kubeconfig context to use (default: the current context if it points at the cluster's endpoint)",
+    expects: 'a kubeconfig context name',
+    example: 'my-context',
   },
   {
     key: 'accounts',
@@ -217,6 +312,8 @@ export const RUN_OPTIONS = [
     description:
       'eks target: AWS account the run may create resources in (repeatable); any other account stops the run before it creates anything',
     check: checkAccountId,
+    expects: 'a 12-digit AWS account id',
+    example: '123456789012',
   },
   {
     key: 'yes',
@@ -232,7 +329,9 @@ export const RUN_OPTIONS = [
     env: 'PIC_NODE_SELECTOR',
     valueName: 'KEY=VALUE',
     description: 'eks target: node label the test pods must run on (repeatable)',
-    check: checkNodeSelector,
+    check: withExample(checkNodeSelector, '--node-selector kubernetes.io/arch=amd64'),
+    expects: 'a node label KEY=VALUE',
+    example: 'kubernetes.io/arch=amd64',
   },
   {
     key: 'tolerations',
@@ -241,7 +340,9 @@ export const RUN_OPTIONS = [
     env: 'PIC_TOLERATIONS',
     valueName: 'KEY=VALUE:EFFECT',
     description: 'eks target: taint the test pods tolerate (repeatable; KEY:EFFECT tolerates any value)',
-    check: checkToleration,
+    check: withExample(checkToleration, '--toleration dedicated=ci:NoSchedule'),
+    expects: 'a taint KEY=VALUE:EFFECT',
+    example: 'dedicated=ci:NoSchedule',
   },
   {
     key: 'waitTimeout',
@@ -250,8 +351,11 @@ export const RUN_OPTIONS = [
     env: 'PIC_WAIT_TIMEOUT',
     valueName: 'SECONDS',
     description:
-      'longest single wait: pod Running, association effective, role assumable (default: 60 on embedded, 120 on eks)',
+      'longest single wait in seconds, 1 to 3600: pod Running, association effective, role assumable (default: 60 on embedded, 120 on eks)',
     check: checkWaitSeconds,
+    expects: 'whole seconds from 1 to 3600',
+    example: '300',
+    numeric: true,
   },
   {
     key: 'keep',
@@ -283,3 +387,75 @@ export type OptionValues = {
 };
 
 export type OptionKey = keyof OptionValues;
+
+/** Where a value came from: how a message names it and how its fix is written. */
+export type OptionOrigin = { kind: 'flag' } | { kind: 'env' } | { kind: 'config'; file: string };
+
+/** `--report-dir`, `PIC_REPORT_DIR`, `config file F key "reportDir"`. */
+export function originLabel(option: RunOptionSpec, origin: OptionOrigin): string {
+  if (origin.kind === 'flag') return `--${option.flag}`;
+  if (origin.kind === 'env') return option.env ?? option.key;
+  return `config file ${origin.file} key "${option.key}"`;
+}
+
+/** The option set to its example value, as written where the value came from. */
+function exampleSetting(option: RunOptionSpec, origin: OptionOrigin): string {
+  const value = option.example ?? 'VALUE';
+  if (origin.kind === 'flag') return `--${option.flag} ${value}`;
+  if (origin.kind === 'env') return `${option.env}=${value}`;
+  const json = option.numeric ? value : JSON.stringify(value);
+  return `"${option.key}": ${option.kind === 'list' ? `[${json}]` : json}`;
+}
+
+/** Empty and blank values are never meant: `--report-dir ''` would be the working directory. */
+export function isBlank(value: string): boolean {
+  return value.trim() === '';
+}
+
+/** The one line for an empty (or blank) value. */
+export function emptyValueProblem(option: RunOptionSpec, origin: OptionOrigin): string {
+  const what = option.expects ?? 'a value';
+  const example = exampleSetting(option, origin);
+  if (origin.kind === 'flag') return `--${option.flag} is empty; give ${what}, e.g. ${example}`;
+  if (origin.kind === 'env')
+    return `${option.env} is set but empty; set it to ${what} (e.g. ${example}) or unset it`;
+  if (option.kind === 'list')
+    return `${originLabel(option, origin)} is an empty list; list ${what} or more (e.g. ${example}) or remove the key`;
+  return `${originLabel(option, origin)} is empty; set it to ${what} (e.g. ${example}) or remove the key`;
+}
+
+/** The one line for a list with an empty item: `--suite "a,,b"`, `PIC_SUITE="a,"`, `item 2` of a config array. */
+export function emptyItemProblem(option: RunOptionSpec, origin: OptionOrigin, given: string): string {
+  const what = option.expects ?? 'a value';
+  const example = exampleSetting(option, origin);
+  if (origin.kind === 'config')
+    return `${originLabel(option, origin)} ${given} is empty; each item must be ${what}, e.g. ${example}`;
+  return `${originLabel(option, origin)}=${JSON.stringify(given)} has an empty item; each comma-separated item must be ${what}, e.g. ${example}`;
+}
+
+/**
+ * A list option's values (`--suite a,b --suite c`, `PIC_SUITE=a,b,c`): split on commas, each item
+ * trimmed. An empty value or an empty item (`--suite ''`, `--suite a,,b`, `PIC_SUITE=,`) is bad input.
+ */
+export function splitListValues(
+  option: RunOptionSpec,
+  values: readonly string[],
+  origin: OptionOrigin,
+): string[] {
+  const items: string[] = [];
+  for (const value of values) {
+    if (isBlank(value)) throw new UsageError(emptyValueProblem(option, origin));
+    const parts = value.split(',').map((part) => part.trim());
+    if (parts.some((part) => part === '')) throw new UsageError(emptyItemProblem(option, origin, value));
+    items.push(...parts);
+  }
+  return items;
+}
+
+/** What is wrong with one (non-empty) value of an option: not one of its choices, or its check fails. */
+export function optionValueProblem(option: RunOptionSpec, value: string): string | undefined {
+  if (option.choices && !option.choices.includes(value)) {
+    return `unknown ${option.key} "${value}"; choose one of: ${option.choices.join(', ')}`;
+  }
+  return option.check?.(value);
+}

@@ -14,9 +14,9 @@ import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { caseCachePath, rememberCases, rememberedCases } from './case-cache.ts';
 import { helpText, parseCommandLine } from './cli.ts';
 import { TIMED_OUT, within } from './deadline.ts';
-import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
+import { ConfigurationError, isUserFacingError, TargetStartError, UsageError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
-import { type LeftoverScope, leftoverHint } from './janitor-hint.ts';
+import { type LeftoverScope, leftoverHint, leftoverScope } from './janitor-hint.ts';
 import { renderJunit } from './junit.ts';
 import { DEFAULT_PARALLEL_FILES } from './options.ts';
 import { PreflightError, preflightLine } from './preflight.ts';
@@ -79,6 +79,11 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       cwd: deps.cwd,
       availableSuites: async (dirs) => (await suitesIn(dirs)).map((suite) => suite.name),
     });
+    if (settings.chaos !== undefined && settings.target !== 'embedded') {
+      throw new UsageError(
+        `--chaos injects faults into the embedded simulator; the ${settings.target} target has none to inject: drop --chaos or use --target embedded`,
+      );
+    }
     const suites = (await suitesIn(settings.suitesDirs ?? [])).filter((suite) =>
       settings.suites.includes(suite.name),
     );
@@ -135,12 +140,7 @@ async function runSelected(
 ): Promise<number> {
   const runId = newRunId();
   const startedAt = new Date();
-  const scope: LeftoverScope = {
-    target: settings.target,
-    runId,
-    cluster: settings.cluster,
-    region: settings.region,
-  };
+  const scope = leftoverScope(settings, runId);
   const interrupts = new InterruptHandler({
     source: deps.signals,
     runId,
@@ -314,7 +314,8 @@ async function deleteOutstanding(
 ): Promise<TeardownResult[]> {
   let results: TeardownResult[];
   try {
-    const done = await within(teardown(info, outstanding), boundMs ?? Number.MAX_SAFE_INTEGER);
+    const deleting = teardown(info, outstanding);
+    const done = boundMs === undefined ? await deleting : await within(deleting, boundMs);
     if (done === TIMED_OUT) {
       // The ledger knows which deletions were confirmed meanwhile.
       const left = new Set((await ledger.outstanding()).map((record) => record.id));

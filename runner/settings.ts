@@ -9,9 +9,19 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { TargetName } from '../targets/target.ts';
 import type { CommandLine } from './cli.ts';
-import { splitList } from './cli.ts';
 import { UsageError } from './errors.ts';
-import { type OptionKind, type OptionValues, RUN_OPTIONS, type RunOptionSpec } from './options.ts';
+import {
+  emptyItemProblem,
+  emptyValueProblem,
+  isBlank,
+  type OptionKind,
+  type OptionOrigin,
+  type OptionValues,
+  optionValueProblem,
+  RUN_OPTIONS,
+  type RunOptionSpec,
+  splitListValues,
+} from './options.ts';
 
 /** Everything a run is configured with; target factories read their own options from it. */
 export interface RunSettings extends OptionValues {
@@ -47,6 +57,7 @@ export interface SettingsSources {
 /** One source of values and how to name it in an error. */
 interface Layer {
   values: OptionValues;
+  origin: OptionOrigin;
   describe(option: RunOptionSpec): string;
 }
 
@@ -54,9 +65,12 @@ export async function resolveSettings(sources: SettingsSources): Promise<RunSett
   // Lowest precedence first; later layers override earlier ones key by key.
   const layers: Layer[] = [
     ...(await loadConfigLayers(sources.cwd, sources.commandLine.configPath)),
-    { values: readEnvironment(sources.env), describe: (o) => o.env ?? o.key },
-    { values: sources.commandLine.values, describe: (o) => `--${o.flag}` },
+    { values: readEnvironment(sources.env), origin: { kind: 'env' }, describe: (o) => o.env ?? o.key },
+    { values: sources.commandLine.values, origin: { kind: 'flag' }, describe: (o) => `--${o.flag}` },
   ];
+  // Every value given is checked, also one a higher layer overrides: a malformed value is a mistake
+  // wherever it is, and finding it only once the override goes away would be a surprise.
+  for (const layer of layers) checkLayer(layer);
   const merged: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
   for (const layer of layers) {
@@ -65,15 +79,6 @@ export async function resolveSettings(sources: SettingsSources): Promise<RunSett
       if (value === undefined) continue;
       merged[option.key] = value;
       origin[option.key] = layer.describe(option);
-    }
-  }
-  for (const option of RUN_OPTIONS) {
-    const value = merged[option.key];
-    if (value === undefined) continue;
-    const from = origin[option.key]!;
-    for (const single of Array.isArray(value) ? value : typeof value === 'string' ? [value] : []) {
-      const problem = checkValue(option, single);
-      if (problem) throw new UsageError(withOrigin(problem, from, option));
     }
   }
   const available = await sources.availableSuites((merged.suitesDirs as string[] | undefined) ?? []);
@@ -88,11 +93,25 @@ export async function resolveSettings(sources: SettingsSources): Promise<RunSett
   };
 }
 
-function checkValue(option: RunOptionSpec, value: string): string | undefined {
-  if (option.choices && !option.choices.includes(value)) {
-    return `unknown ${option.key} "${value}"; choose one of: ${option.choices.join(', ')}`;
+/** Every value of a layer: not empty, no empty list item, one of the choices, passing its check. */
+function checkLayer(layer: Layer): void {
+  for (const option of RUN_OPTIONS) {
+    const value = (layer.values as Record<string, unknown>)[option.key];
+    if (value === undefined || typeof value === 'boolean') continue;
+    const values = Array.isArray(value) ? (value as string[]) : [value as string];
+    if (values.length === 0) throw new UsageError(emptyValueProblem(option, layer.origin));
+    values.forEach((single, index) => {
+      if (isBlank(single)) {
+        throw new UsageError(
+          Array.isArray(value) && layer.origin.kind === 'config'
+            ? emptyItemProblem(option, layer.origin, `item ${index + 1}`)
+            : emptyValueProblem(option, layer.origin),
+        );
+      }
+      const problem = optionValueProblem(option, single);
+      if (problem) throw new UsageError(withOrigin(problem, layer.describe(option), option));
+    });
   }
-  return option.check?.(value);
 }
 
 /** Flags need no origin; an environment variable or a config file does ("where did that come from?"). */
@@ -129,8 +148,10 @@ function readEnvironment(env: Readonly<Record<string, string | undefined>>): Opt
   const values: Record<string, unknown> = {};
   for (const option of RUN_OPTIONS) {
     const raw = option.env ? env[option.env] : undefined;
-    if (raw === undefined || raw.trim() === '') continue;
-    values[option.key] = parseEnvironmentValue(option, raw.trim());
+    if (raw === undefined) continue;
+    // Set but empty is a mistake (an unset CI variable, a typo), not "use the default": say so.
+    if (isBlank(raw)) throw new UsageError(emptyValueProblem(option, { kind: 'env' }));
+    values[option.key] = parseEnvironmentValue(option, raw);
   }
   return values as OptionValues;
 }
@@ -139,7 +160,7 @@ const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
 const FALSE_WORDS = ['0', 'false', 'no', 'off'];
 
 function parseEnvironmentValue(option: RunOptionSpec, raw: string): string | boolean | string[] {
-  if (option.kind === 'list') return splitList([raw]);
+  if (option.kind === 'list') return splitListValues(option, [raw], { kind: 'env' });
   if (option.kind === 'string') return raw;
   const word = raw.toLowerCase();
   if (TRUE_WORDS.includes(word)) return true;
@@ -149,18 +170,28 @@ function parseEnvironmentValue(option: RunOptionSpec, raw: string): string | boo
   );
 }
 
-function schemaFor(kind: OptionKind): z.ZodType {
+// Only the types here: empty values and the values themselves are checked as for flags (checkLayer).
+function schemaFor(option: RunOptionSpec): z.ZodType {
+  const kind: OptionKind = option.kind;
   if (kind === 'boolean') return z.boolean();
-  if (kind === 'list') return z.array(z.string().min(1));
-  return z.string().min(1);
+  if (kind === 'list') return z.array(z.string());
+  // `"parallel": 4` as well as `"parallel": "4"`; kept as its decimal text, checked like a flag's.
+  if (option.numeric) return z.union([z.string(), z.number().transform((n) => String(n))]);
+  return z.string();
 }
 
 const configSchema = z.strictObject(
-  Object.fromEntries(RUN_OPTIONS.map((option) => [option.key, schemaFor(option.kind).optional()])),
+  Object.fromEntries(RUN_OPTIONS.map((option) => [option.key, schemaFor(option).optional()])),
 );
 
 /** The config file layers, lowest precedence first: the .ts file, then the .json file (or the one --config names). */
 async function loadConfigLayers(cwd: string, configPath: string | undefined): Promise<Layer[]> {
+  if (configPath !== undefined && isBlank(configPath)) {
+    // An empty --config would silently fall back to the default files.
+    throw new UsageError(
+      '--config is empty; give the path of a .json or .ts config file, e.g. --config pod-identity-conformance.config.json',
+    );
+  }
   const files = configPath
     ? [resolve(cwd, configPath)]
     : [CONFIG_FILE_NAMES.ts, CONFIG_FILE_NAMES.json]
@@ -174,7 +205,7 @@ async function loadConfigLayers(cwd: string, configPath: string | undefined): Pr
   const layers: Layer[] = [];
   for (const file of files) {
     const values = validateConfig(await readConfigFile(file), file);
-    layers.push({ values, describe: (o) => `${file} key "${o.key}"` });
+    layers.push({ values, origin: { kind: 'config', file }, describe: (o) => `${file} key "${o.key}"` });
   }
   return layers;
 }
@@ -218,9 +249,11 @@ function validateConfig(value: unknown, file: string): OptionValues {
   }
   const issue = result.error.issues[0]!;
   const key = issue.path[0];
-  const option = RUN_OPTIONS.find((o) => o.key === key);
+  const option: RunOptionSpec | undefined = RUN_OPTIONS.find((o) => o.key === key);
   const expected = option
-    ? { string: 'a non-empty string', boolean: 'true or false', list: 'an array of names' }[option.kind]
+    ? option.numeric
+      ? 'a whole number or a string of digits'
+      : { string: 'a string', boolean: 'true or false', list: 'an array of strings' }[option.kind]
     : 'an object of options';
   const where = key === undefined ? 'the file' : `key "${String(key)}"`;
   throw new UsageError(`config file ${file}: ${where} must be ${expected}; valid keys: ${validKeys}`);

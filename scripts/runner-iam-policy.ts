@@ -89,7 +89,7 @@ export const COMMAND_ACTIONS: Record<string, ActionGrant[]> = {
   // The preflight's permission check (targets/eks/preflight.ts): the caller simulates its own policies.
   'iam:SimulatePrincipalPolicy': [grant('iam:SimulatePrincipalPolicy', 'any')],
   // S3 buckets (fixtures/s3-bucket.ts) and objects (suites)
-  's3:CreateBucket': [grant('s3:CreateBucket', 'toolBucket')],
+  's3:CreateBucket': [grant('s3:CreateBucket', 'toolBucket'), grant('s3:TagResource', 'toolBucket')],
   's3:DeleteBucket': [grant('s3:DeleteBucket', 'toolBucket')],
   's3:HeadBucket': [grant('s3:ListBucket', 'toolBucket')],
   's3:ListObjectsV2': [grant('s3:ListBucket', 'toolBucket')],

@@ -57,6 +57,7 @@ export {
   DEFAULT_REGION,
   startAwsSim,
 } from './aws/index.ts';
+export { chaosFaults } from './chaos.ts';
 export { decodeEksToken } from './kube/eks-token-authenticator.ts';
 export { awsCliDirectory } from './runtime/host-path.ts';
 export { SABOTAGE_FLAGS } from './sabotage.ts';
@@ -147,9 +148,21 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
         associationPropagationDelayMs: faults.associationPropagationDelayMs,
         sabotage,
       });
-    const startingKube = startKubeSim({ clusterName, stateDir, podSandbox: options.podSandbox }).then(
-      (sim) => (kube = sim),
-    );
+    const kubeFaults =
+      faults.apiServerErrorRate || faults.apiServerDelayRate
+        ? {
+            random: deriveRandom(faults.seed, 'api-server'),
+            errorRate: faults.apiServerErrorRate,
+            delayRate: faults.apiServerDelayRate,
+            delayMs: faults.apiServerDelayMs,
+          }
+        : undefined;
+    const startingKube = startKubeSim({
+      clusterName,
+      stateDir,
+      podSandbox: options.podSandbox,
+      ...(kubeFaults ? { faults: kubeFaults } : {}),
+    }).then((sim) => (kube = sim));
     const startingAws = options.externalAws
       ? startExternalAws(
           options.externalAws,
@@ -251,6 +264,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     });
     if (withAgentAddon) agentDaemonSet();
     else agentServer.setEnabled(false);
+    if (faults.agentRestartIntervalMs) endpoints.push(restartAgentPeriodically(agentServer, cluster, faults));
 
     const kubeconfigPath = join(stateDir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeSim.kubeconfigYaml, { mode: 0o600 });
@@ -282,6 +296,24 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
  * endpoints pods use from the node's address (same port) to where they listen. Returns the URL a pod
  * uses for each endpoint URL (unchanged in fallback mode, where pods share the host's loopback).
  */
+/** The agent's pod restarting now and then (faults.agentRestartIntervalMs), while the add-on is installed. */
+function restartAgentPeriodically(
+  agent: PodIdentityAgent,
+  cluster: { addons: { describe(name: string): Record<string, unknown> | undefined } },
+  faults: SimFaults,
+): Closable {
+  const downMs = faults.agentRestartDownMs ?? 300;
+  const timer = setInterval(() => {
+    if (cluster.addons.describe(POD_IDENTITY_AGENT_ADDON)?.status !== 'ACTIVE') return;
+    agent.setEnabled(false);
+    setTimeout(() => {
+      if (cluster.addons.describe(POD_IDENTITY_AGENT_ADDON)?.status === 'ACTIVE') agent.setEnabled(true);
+    }, downMs).unref();
+  }, faults.agentRestartIntervalMs);
+  timer.unref();
+  return { close: async () => clearInterval(timer) };
+}
+
 async function reachableFromPods(
   kubeSim: StartedKubeSim,
   agent: PodIdentityAgent,
@@ -340,6 +372,7 @@ async function startEmbeddedAws(
       iamPropagationDelayMs: faults.iamPropagationDelayMs,
       throttleRate: faults.throttleRate,
       serverErrorRate: faults.serverErrorRate,
+      droppedConnectionRate: faults.droppedConnectionRate,
     },
   });
   endpoints.push(awsSim);

@@ -19,6 +19,16 @@ export interface SimFaults {
   serverErrorRate?: number;
   /** Fraction (0..1) of agent credential requests answered with a 500. */
   agentErrorRate?: number;
+  /** Fraction (0..1) of AWS calls whose connection is closed without an answer. */
+  droppedConnectionRate?: number;
+  /** Fraction (0..1) of API server requests (not watch, exec or logs) answered 429 or, for reads, 500. */
+  apiServerErrorRate?: number;
+  /** Fraction (0..1) of API server reads answered only after `apiServerDelayMs` (a slow apiserver). */
+  apiServerDelayRate?: number;
+  apiServerDelayMs?: number;
+  /** The agent restarts this often: for `agentRestartDownMs` it refuses connections, and its cache is lost. */
+  agentRestartIntervalMs?: number;
+  agentRestartDownMs?: number;
 }
 
 export interface SimOptions {

@@ -2,7 +2,7 @@
 // stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
 
 import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
-import { awsCliDirectory, startSim as startEmbeddedSim } from '@pod-identity-conformance/sim';
+import { awsCliDirectory, chaosFaults, startSim as startEmbeddedSim } from '@pod-identity-conformance/sim';
 import type { RunSettings } from '../runner/settings.ts';
 import {
   AWS_SERVICES,
@@ -92,7 +92,9 @@ export async function createEmbeddedTarget(
     ...(settings.region ? { region: settings.region } : {}),
     ...(settings.cluster ? { clusterName: settings.cluster } : {}),
     ...(settings.podSandbox ? { podSandbox: settings.podSandbox as SimOptions['podSandbox'] } : {}),
+    ...(settings.chaos !== undefined ? { faults: chaosFaults(Number(settings.chaos)) } : {}),
   };
+  if (options.faults) process.stdout.write(`pod-identity-conformance: ${describeChaos(options.faults)}\n`);
   const [sim, awsCliDir] = await Promise.all([startSim(options), awsCliDirectory()]);
   // Never a silent fallback: cases that need the sandbox skip, and the run says why once.
   if (!sim.podSandbox.enabled) process.stderr.write(`pod-identity-conformance: ${sim.podSandbox.reason}\n`);
@@ -100,4 +102,16 @@ export async function createEmbeddedTarget(
     info: embeddedTargetInfo(sim, settings, runId, awsCliDir),
     close: () => sim.close(),
   };
+}
+
+/** One line naming the seed and what it injects, so that a failing chaos run can be replayed. */
+function describeChaos(faults: NonNullable<SimOptions['faults']>): string {
+  const percent = (rate = 0) => `${(rate * 100).toFixed(1)}%`;
+  return [
+    `chaos seed ${faults.seed}:`,
+    `AWS throttling ${percent(faults.throttleRate)}, 5xx ${percent(faults.serverErrorRate)}, dropped ${percent(faults.droppedConnectionRate)};`,
+    `API server 429/500 ${percent(faults.apiServerErrorRate)}, slow ${percent(faults.apiServerDelayRate)};`,
+    `agent 500 ${percent(faults.agentErrorRate)}, restart every ${faults.agentRestartIntervalMs} ms;`,
+    `IAM propagation ${faults.iamPropagationDelayMs} ms, association propagation ${faults.associationPropagationDelayMs} ms`,
+  ].join(' ');
 }

@@ -1,9 +1,11 @@
 // One HTTP endpoint for every AWS service of the simulator, like LocalStack's edge port. Each request's
-// SigV4 credential scope names the service; the signature is verified with the caller's secret, the
-// payload is decoded and checked, faults are injected, and the registered handler answers.
+// SigV4 credential scope names the service; the caller is authenticated (and, where the signature does
+// not cover the body's hash, the signature verified) before the body is read, the body is read up to the
+// service's limit, the payload is decoded and checked, faults are injected, and the registered handler
+// answers.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isChecksumAlgorithm, sha256Hex } from './checksums.ts';
 import { parseAwsChunked, verifyTrailerChecksum } from './chunked.ts';
@@ -16,6 +18,16 @@ import {
   throttlingError,
 } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
+import {
+  applyConnectionLimits,
+  declaredLength,
+  type HttpLimits,
+  hasBody,
+  lingerThenClose,
+  RelayedConnections,
+  readBodyUpTo,
+  serverOptions,
+} from './http-limits.ts';
 import { newHostId, newQueryRequestId, newS3RequestId } from './ids.ts';
 import type { PrincipalStore } from './principals.ts';
 import type { ServiceContext, ServiceHandler, ServiceResponse, SignedRequest } from './service.ts';
@@ -24,6 +36,7 @@ import {
   parseSigV4,
   type QueryPairs,
   type SigV4Auth,
+  signatureNeedsBody,
   verifyChunkSignatures,
   verifyRequestSignature,
 } from './sigv4.ts';
@@ -33,7 +46,7 @@ export interface RequestTiming {
   service: string;
   method: string;
   status: number;
-  /** From the complete body to the response handed to the socket. */
+  /** From the request's headers to the response handed to the socket, minus receiving the body. */
   totalMs: number;
   /** Signature and payload verification. */
   verifyMs: number;
@@ -50,8 +63,12 @@ export interface EndpointOptions {
   faults: FaultInjector;
   context: ServiceContext;
   now: () => Date;
-  /** Largest request body accepted (bytes). */
+  /** Largest S3 request body (bytes); above it EntityTooLarge. */
   maxRequestBytes: number;
+  /** Largest body of every other service (IAM, STS, EKS...); above it 413. */
+  maxApiRequestBytes: number;
+  /** Connection cap and timeouts of the HTTP server. */
+  http: HttpLimits;
   /** Cumulative milliseconds spent in policy evaluation. */
   authorizeElapsedMs: () => number;
   onRequestTiming?: (timing: RequestTiming) => void;
@@ -62,6 +79,9 @@ export interface EndpointOptions {
 const CLOCK_SKEW_MS = 15 * 60 * 1000;
 const STS_PRESIGN_LIFETIME_SECONDS = 15 * 60;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** An unauthenticated body up to this size is read (to tell IAM from STS, and keep the connection). */
+const PEEK_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 interface RegisteredService {
   handler: ServiceHandler;
@@ -69,6 +89,9 @@ interface RegisteredService {
 }
 
 export const DEFAULT_PROTOCOLS: Record<string, AwsProtocol> = { iam: 'query', sts: 'query', s3: 'rest-xml' };
+
+/** The client closed the connection before its body was complete: nobody is left to answer. */
+class ClientGoneError extends Error {}
 
 /** Signature-level failures keep their own type so they are never mistaken for handler errors. */
 class AuthFailureError extends Error {
@@ -108,6 +131,43 @@ function parseQueryPairs(rawQuery: string): QueryPairs | undefined {
   return pairs;
 }
 
+function tooLargeError(protocol: AwsProtocol, limit: number, proposed: number | undefined): AwsError {
+  if (protocol === 'rest-xml')
+    return new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+      extra: {
+        ...(proposed !== undefined ? { ProposedSize: String(proposed) } : {}),
+        MaxSizeAllowed: String(limit),
+      },
+    });
+  return new AwsError(
+    'RequestEntityTooLarge',
+    `Request body is larger than this endpoint accepts (${limit} bytes).`,
+    413,
+  );
+}
+
+/**
+ * S3 needs x-amz-content-sha256 on header-signed requests, and signed: it is what lets the signature
+ * be checked before the body is read.
+ */
+function requireSignedContentHash(req: IncomingMessage, auth: SigV4Auth): void {
+  if (headerValue(req.headers, 'x-amz-content-sha256') === undefined)
+    throw new AwsError(
+      'InvalidRequest',
+      'Missing required header for this request: x-amz-content-sha256',
+      400,
+    );
+  if (!auth.signedHeaders.includes('x-amz-content-sha256'))
+    throw new AwsError(
+      'AccessDenied',
+      'There were headers present in the request which were not signed',
+      403,
+      {
+        extra: { HeadersNotSigned: 'x-amz-content-sha256' },
+      },
+    );
+}
+
 function formatAmzDate(date: Date): string {
   return date
     .toISOString()
@@ -118,10 +178,12 @@ function formatAmzDate(date: Date): string {
 export class AwsEndpoint {
   private readonly options: EndpointOptions;
   private readonly services = new Map<string, RegisteredService>();
+  private readonly relayed: RelayedConnections;
   private server?: Server;
 
   constructor(options: EndpointOptions) {
     this.options = options;
+    this.relayed = new RelayedConnections(options.http.maxConnections);
   }
 
   register(signingName: string, handler: ServiceHandler, protocol?: AwsProtocol): void {
@@ -132,17 +194,29 @@ export class AwsEndpoint {
   }
 
   async listen(): Promise<string> {
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((error) => {
+    const serve = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) =>
+      this.handle(req, res, expectContinue).catch((error) => {
         this.options.onInternalError?.(error, 'writing a response');
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
       });
-    });
-    server.on('clientError', (_error, socket) => {
-      if (socket.writable)
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    const server = createServer(serverOptions(this.options.http), (req, res) => serve(req, res, false));
+    // Expect: 100-continue: the body is asked for only once the request is authenticated.
+    server.on('checkContinue', (req, res) => serve(req, res, true));
+    applyConnectionLimits(server, this.options.http);
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      const answering = (socket as { _httpMessage?: ServerResponse })._httpMessage?.headersSent;
+      if (!socket.writable || answering) {
+        socket.destroy();
+        return;
+      }
+      const status =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? '431 Request Header Fields Too Large'
+            : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -156,10 +230,10 @@ export class AwsEndpoint {
     return `http://${this.options.host}:${address.port}`;
   }
 
-  /** Serves a connection accepted elsewhere (the node's address in a pod sandbox). */
-  acceptConnection(socket: import('node:net').Socket): void {
-    if (this.server) this.server.emit('connection', socket);
-    else socket.destroy();
+  /** Serves a connection accepted elsewhere (the node's address in a pod sandbox), within the same cap. */
+  acceptConnection(socket: Socket): void {
+    if (!this.server) socket.destroy();
+    else if (this.relayed.admit(socket)) this.server.emit('connection', socket);
   }
 
   async close(): Promise<void> {
@@ -172,24 +246,19 @@ export class AwsEndpoint {
     });
   }
 
-  private async readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > this.options.maxRequestBytes) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
+  private async readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+    try {
+      return await readBodyUpTo(req, limit);
+    } catch {
+      throw new ClientGoneError();
     }
-    return tooLarge ? 'too-large' : Buffer.concat(chunks);
   }
 
   /** The protocol to answer in when the request names no service (unsigned or malformed). */
   private guessService(req: IncomingMessage, rawPath: string, query: QueryPairs, body: Buffer): string {
     const contentType = String(req.headers['content-type'] ?? '');
-    const hasAction =
-      query.some(([k]) => k === 'Action') ||
-      (contentType.includes('x-www-form-urlencoded') && body.includes('Action='));
+    // A form body is the Query protocol's (also when it was too large to look into).
+    const hasAction = query.some(([k]) => k === 'Action') || contentType.includes('x-www-form-urlencoded');
     if (hasAction) {
       const text = body.toString('utf8');
       return text.includes('Version=2010-05-08') ||
@@ -206,6 +275,7 @@ export class AwsEndpoint {
   }
 
   private send(
+    req: IncomingMessage,
     res: ServerResponse,
     method: string,
     response: ServiceResponse,
@@ -228,43 +298,63 @@ export class AwsEndpoint {
     const noBody = method === 'HEAD' || response.status === 204 || response.status === 304;
     if (!noBody) headers['content-length'] = String(body?.length ?? 0);
     else if (method !== 'HEAD') delete headers['content-length'];
+    // Answered before the body arrived (refused, or too large): close rather than read the rest.
+    if (!req.complete) {
+      headers.connection = 'close';
+      lingerThenClose(req);
+    }
     res.writeHead(response.status, headers);
     res.end(noBody ? undefined : body);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
     const method = req.method ?? 'GET';
-    let body: Buffer | 'too-large';
-    try {
-      body = await this.readBody(req);
-    } catch {
-      // The client went away mid-body: nobody is left to answer.
-      res.destroy();
-      return;
-    }
     const started = performance.now();
+    let bodyMs = 0;
     const authorizeBefore = this.options.authorizeElapsedMs();
     const { rawPath, rawQuery } = parseRawUrl(req.url ?? '/');
     const query = parseQueryPairs(rawQuery);
-    const bodyBuffer = body === 'too-large' ? Buffer.alloc(0) : body;
     const parsedAuth = query ? parseSigV4(req.headers, query) : { kind: 'none' as const };
-    let service =
-      parsedAuth.kind === 'sigv4'
-        ? parsedAuth.auth.service
-        : parsedAuth.kind === 'error' && parsedAuth.service
-          ? parsedAuth.service
-          : this.guessService(req, rawPath, query ?? [], bodyBuffer);
-    if (service === 'rest-json') service = '';
+    let body: Buffer | undefined = hasBody(req) ? undefined : EMPTY;
+    let service: string;
+    if (parsedAuth.kind === 'sigv4') service = parsedAuth.auth.service;
+    else if (parsedAuth.kind === 'error' && parsedAuth.service) service = parsedAuth.service;
+    else {
+      // Unsigned or malformed: the protocol is guessed; only a small body is read for it.
+      if (body === undefined && !expectContinue && (declaredLength(req) ?? Infinity) <= PEEK_BYTES) {
+        try {
+          const peeked = await this.readBody(req, PEEK_BYTES);
+          if (peeked !== 'too-large') body = peeked;
+        } catch {
+          res.destroy();
+          return;
+        }
+      }
+      service = this.guessService(req, rawPath, query ?? [], body ?? EMPTY);
+      if (service === 'rest-json') service = '';
+    }
     const protocol = this.protocolOf(service);
     const requestId = protocol === 'rest-xml' ? newS3RequestId() : newQueryRequestId();
+    const limit = protocol === 'rest-xml' ? this.options.maxRequestBytes : this.options.maxApiRequestBytes;
     let verifyMs = 0;
     let handlerMs = 0;
     let status = 500;
     const reply = (response: ServiceResponse) => {
       status = response.status;
-      this.send(res, method, response, protocol, requestId);
+      this.send(req, res, method, response, protocol, requestId);
     };
     const fail = (error: AwsError) => reply(renderError(protocol, service, error, requestId, method));
+    // The body, once the request is authenticated: asked for (100 Continue) and read up to the limit.
+    const readBody = async (): Promise<Buffer> => {
+      if (body) return body;
+      if (expectContinue) res.writeContinue();
+      const reading = performance.now();
+      const read = await this.readBody(req, limit);
+      bodyMs += performance.now() - reading;
+      if (read === 'too-large') throw tooLargeError(protocol, limit, declaredLength(req));
+      body = read;
+      return read;
+    };
     try {
       if (!query)
         throw new AwsError(
@@ -272,12 +362,6 @@ export class AwsEndpoint {
           "Couldn't parse the specified URI.",
           400,
         );
-      if (body === 'too-large')
-        throw protocol === 'rest-xml'
-          ? new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
-              extra: { MaxSizeAllowed: String(this.options.maxRequestBytes) },
-            })
-          : new AwsError('RequestEntityTooLarge', 'Request body is larger than this endpoint accepts.', 413);
       if (parsedAuth.kind === 'none') throw new AuthFailureError(authError(protocol, 'missing'));
       if (parsedAuth.kind === 'error')
         throw new AuthFailureError(authError(protocol, parsedAuth.failure, parsedAuth.detail));
@@ -295,15 +379,22 @@ export class AwsEndpoint {
         rawPath,
         query,
         req,
-        bodyBuffer,
         auth,
         protocol,
+        limit,
+        readBody,
       );
-      verifyMs = performance.now() - verifyStarted;
+      // Receiving the body (bodyMs) is not verification.
+      verifyMs = performance.now() - verifyStarted - bodyMs;
 
       const fault = this.options.faults.next(service);
       if (fault === 'throttle') throw throttlingError(protocol);
       if (fault === 'server-error') throw internalError(protocol);
+      if (fault === 'drop') {
+        // The connection ends with no answer, as when a load balancer or NAT drops it.
+        req.socket.destroy();
+        return;
+      }
 
       const signed: SignedRequest = {
         method,
@@ -323,6 +414,10 @@ export class AwsEndpoint {
         handlerMs = performance.now() - handlerStarted;
       }
     } catch (error) {
+      if (error instanceof ClientGoneError) {
+        res.destroy();
+        return;
+      }
       if (error instanceof AuthFailureError) fail(error.error);
       else if (error instanceof AwsError) fail(error);
       else {
@@ -334,22 +429,26 @@ export class AwsEndpoint {
       service,
       method,
       status,
-      totalMs: performance.now() - started,
+      totalMs: performance.now() - started - bodyMs,
       verifyMs,
       handlerMs,
       authorizeMs: this.options.authorizeElapsedMs() - authorizeBefore,
     });
   }
 
-  /** Resolve the key, check session token, expiry and clock, verify the signature and the payload. */
+  /**
+   * Resolve the key, check session token and clock, and verify the signature before reading the body
+   * when it does not cover the body's hash (after, within `limit`, when it does); then the payload.
+   */
   private async authenticate(
     method: string,
     rawPath: string,
     query: QueryPairs,
     req: IncomingMessage,
-    body: Buffer,
     auth: SigV4Auth,
     protocol: AwsProtocol,
+    limit: number,
+    readBody: () => Promise<Buffer>,
   ): Promise<{ caller: SignedRequest['caller']; decodedBody: Buffer; extraHeaders: Record<string, string> }> {
     const failure = (kind: Parameters<typeof authError>[1], detail?: string) =>
       new AuthFailureError(authError(protocol, kind, detail));
@@ -390,14 +489,24 @@ export class AwsEndpoint {
           `Signature expired: ${auth.amzDate} + ${lifetimeSeconds}s is earlier than ${formatAmzDate(now)}`,
         );
     }
-    const signatureOk = await verifyRequestSignature(
-      { method, rawPath, query, headers: req.headers, body },
-      auth,
-      secret,
-    );
-    if (!signatureOk) throw failure('bad-signature');
-    if (resolved.kind === 'session' && resolved.session.expiresAt.getTime() <= now.getTime())
-      throw failure('expired');
+    if (protocol === 'rest-xml' && auth.mode === 'header') requireSignedContentHash(req, auth);
+    const declared = declaredLength(req);
+    const decoded = Number(headerValue(req.headers, 'x-amz-decoded-content-length') ?? 0);
+    if ((declared ?? 0) > limit || decoded > limit) throw tooLargeError(protocol, limit, declared);
+
+    const verify = async (body: Buffer) => {
+      if (
+        !(await verifyRequestSignature({ method, rawPath, query, headers: req.headers, body }, auth, secret))
+      )
+        throw failure('bad-signature');
+      if (resolved.kind === 'session' && resolved.session.expiresAt.getTime() <= now.getTime())
+        throw failure('expired');
+    };
+    // A signed x-amz-content-sha256 stands for the payload: the signature is checked without the body.
+    const needsBody = signatureNeedsBody(auth, req.headers, query) && hasBody(req);
+    if (!needsBody) await verify(EMPTY);
+    const body = await readBody();
+    if (needsBody) await verify(body);
 
     const { decodedBody, extraHeaders } = await this.decodePayload(req, body, auth, secret, protocol);
     return { caller: principals.callerOf(resolved), decodedBody, extraHeaders };

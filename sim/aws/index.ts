@@ -6,6 +6,7 @@ import { Authorizer } from './authorize.ts';
 import { AwsEndpoint, type AwsEndpoint as Endpoint, type RequestTiming } from './endpoint.ts';
 import type { AwsProtocol } from './errors.ts';
 import { type AwsFaultOptions, FaultInjector } from './faults.ts';
+import { resolveHttpLimits } from './http-limits.ts';
 import { createIamHandler } from './iam/handler.ts';
 import { IamStore, type IamStore as IamStoreType } from './iam/store.ts';
 import type { PolicyDocument } from './policy/index.ts';
@@ -36,8 +37,20 @@ export interface AwsSimOptions {
   port?: number;
   /** The simulator's clock (session expiry, propagation, clock-skew checks). Default: Date.now. */
   now?: () => Date;
-  /** Largest request body accepted, in bytes (default 256 MiB). */
+  /** Largest S3 request body, in bytes (default 256 MiB); above it EntityTooLarge, unread. */
   maxRequestBytes?: number;
+  /** Largest body of IAM, STS and the rest-json services, in bytes (default 1 MiB); above it 413. */
+  maxApiRequestBytes?: number;
+  /** Open connections per listener (default 1024); more are closed at once. */
+  maxConnections?: number;
+  /** Time to receive a request's headers (default 10 s); then 408 and the connection closed. */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, body included (default 300 s). */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this long (default 5 s). */
+  keepAliveTimeoutMs?: number;
+  /** A connection without traffic for this long is closed (default 120 s). */
+  idleTimeoutMs?: number;
   /** Server-side timing of each request (benchmarks). */
   onRequestTiming?: (timing: RequestTiming) => void;
   /** Unexpected errors inside a handler (answered with a 500). Default: one line on stderr. */
@@ -90,6 +103,13 @@ const ADMIN_POLICY: PolicyDocument = {
   Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
 };
 
+function byteLimit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`AWS simulator: ${name} must be a number of bytes, got ${value}.`);
+  return value;
+}
+
 export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> {
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   if (!/^\d{12}$/.test(accountId))
@@ -124,7 +144,15 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     faults,
     context,
     now,
-    maxRequestBytes: options.maxRequestBytes ?? 256 * 1024 * 1024,
+    maxRequestBytes: byteLimit('maxRequestBytes', options.maxRequestBytes, 256 * 1024 * 1024),
+    maxApiRequestBytes: byteLimit('maxApiRequestBytes', options.maxApiRequestBytes, 1024 * 1024),
+    http: resolveHttpLimits({
+      maxConnections: options.maxConnections,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+    }),
     authorizeElapsedMs: () => authorizer.elapsedMs,
     onRequestTiming: options.onRequestTiming,
     onInternalError:

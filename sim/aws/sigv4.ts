@@ -205,6 +205,24 @@ function queryObject(pairs: QueryPairs, skip: (key: string) => boolean): Record<
   return query;
 }
 
+/**
+ * Whether the signature covers the body's hash itself, so it cannot be checked before the body is read.
+ * It does not when a signed x-amz-content-sha256 (a hash, UNSIGNED-PAYLOAD, STREAMING-*) stands for the
+ * payload, or for S3 presigned URLs (UNSIGNED-PAYLOAD); IAM/STS/EKS SDK calls sign the body's hash.
+ */
+export function signatureNeedsBody(
+  auth: SigV4Auth,
+  headers: IncomingHttpHeaders,
+  query: QueryPairs,
+): boolean {
+  const signedHash =
+    auth.signedHeaders.includes('x-amz-content-sha256') &&
+    headerValue(headers, 'x-amz-content-sha256') !== undefined;
+  if (auth.mode === 'header') return !signedHash;
+  const queryHash = query.some(([k]) => k.toLowerCase() === 'x-amz-content-sha256');
+  return !signedHash && !queryHash && auth.service !== 's3';
+}
+
 /** Recompute the request's signature with `secretAccessKey`; true when it equals the one sent. */
 export async function verifyRequestSignature(
   request: RequestToVerify,

@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import { PodRuntime } from '../runtime/pod-runtime.ts';
+import { trackPath, untrackPath } from '../runtime/reaper.ts';
 import { NODE_NETWORK, NodeSandbox, SandboxUnavailable } from '../runtime/sandbox/node.ts';
 import type { PodRuntimeHost } from '../runtime/types.ts';
 import type { KubeContext } from './context.ts';
 import type { TokenAuthenticator } from './eks-token-authenticator.ts';
+import { resolveApiServerLimits } from './http-limits.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import { SelfSubjectReviewsResource, TokenReviewsResource } from './resources/authentication.ts';
 import { ConfigMapsResource } from './resources/configmaps.ts';
@@ -23,7 +25,7 @@ import { NodesResource } from './resources/nodes.ts';
 import { PodsResource } from './resources/pods.ts';
 import { issueServiceAccountToken, ServiceAccountsResource } from './resources/serviceaccounts.ts';
 import type { RestResource } from './rest.ts';
-import { ApiServer } from './server.ts';
+import { ApiServer, type ApiServerFaults } from './server.ts';
 import { ObjectStore } from './store.ts';
 import { createServerTls } from './tls.ts';
 import { generateSigningKey, ServiceAccountTokenIssuer } from './tokens.ts';
@@ -57,6 +59,20 @@ export interface KubeSimOptions {
    * (said by podSandbox); `required` fails to start without it; `off` always runs host processes.
    */
   podSandbox?: 'auto' | 'required' | 'off';
+  /** Open connections per listener (default 1024); more are closed at once. */
+  maxConnections?: number;
+  /** Time for the TLS handshake, then for a request's headers (default 10 s). */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, body included (default 60 s); watches and exec are unaffected. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this long (default 90 s, as kube-apiserver). */
+  keepAliveTimeoutMs?: number;
+  /** A connection without traffic for this long is closed (default 120 s), except during watches and log streams. */
+  idleTimeoutMs?: number;
+  /** Largest request body (default 3 MiB, as kube-apiserver); above it 413 RequestEntityTooLarge. */
+  maxRequestBodyBytes?: number;
+  /** Injected API server faults: 429/500 answers and slow reads on plain REST calls. */
+  faults?: ApiServerFaults;
 }
 
 /** How pods run, and why. */
@@ -111,9 +127,18 @@ async function startNodeSandbox(
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startKubeSim(options: KubeSimOptions = {}): Promise<StartedKubeSim> {
+  const limits = resolveApiServerLimits({
+    maxConnections: options.maxConnections,
+    headersTimeoutMs: options.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxRequestBodyBytes: options.maxRequestBodyBytes,
+  });
   const clusterName = options.clusterName ?? 'pod-identity-sim';
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'pic-kube-')));
+  if (ownsStateDir) trackPath(stateDir);
   await mkdir(join(stateDir, 'pods'), { recursive: true });
 
   const podAdmissionHooks: PodAdmissionHook[] = [];
@@ -219,7 +244,15 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
   for (const resource of resources) ctx.resources.set(resource.info.resource, resource);
 
   const tokenAuthenticators: TokenAuthenticator[] = [];
-  const server = new ApiServer({ ctx, tls, adminToken, resources, tokenAuthenticators });
+  const server = new ApiServer({
+    ctx,
+    tls,
+    adminToken,
+    resources,
+    tokenAuthenticators,
+    limits,
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   const port = await server.listen();
   const apiServerUrl = `https://${LOOPBACK}:${port}`;
   await nodeSandbox?.listen(NODE_NETWORK.kubernetesServiceIP, 443, (socket) =>
@@ -277,7 +310,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
         await Promise.all([pods.settled(), namespaces.settled()]);
         await nodeSandbox?.close();
         await server.close();
-        if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+        if (ownsStateDir) {
+          await rm(stateDir, { recursive: true, force: true });
+          untrackPath(stateDir);
+        }
       })();
       return closing;
     },

@@ -1,15 +1,26 @@
 // The HTTPS API server: TLS, bearer-token authentication, routing of URLs to resources, discovery,
 // OIDC discovery, and Status errors for everything that goes wrong (nothing a client sends crashes it).
+// Paths are routed as sent (never dot-segment normalised), bodies are capped, connections limited.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { KubeContext } from './context.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import type { TokenAuthenticator } from './eks-token-authenticator.ts';
 import { ExecServer, rejectUpgrade } from './exec.ts';
+import {
+  type ApiServerLimits,
+  applyConnectionLimits,
+  DEFAULT_API_SERVER_LIMITS,
+  declaredLength,
+  lingerThenClose,
+  RelayedConnections,
+  readBodyUpTo,
+  serverOptions,
+} from './http-limits.ts';
 import { openApiGroupVersion, openApiIndex } from './openapi.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
 import { ADMIN_USER, type AuthenticatedUser, serviceAccountUser } from './resources/authentication.ts';
@@ -17,8 +28,6 @@ import { KUBELET_VERSION } from './resources/nodes.ts';
 import type { ApiRequest, Reply, RestResource } from './rest.ts';
 import { badRequest, KubeStatusError, resourceNotFound, toStatusError, unauthorized } from './status.ts';
 import type { ServerTls } from './tls.ts';
-
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Paths a real EKS API server answers without credentials. */
 const PUBLIC_PATHS = new Set([
@@ -53,20 +62,45 @@ interface ResourceRoute {
   subresource?: string;
 }
 
-/** Splits an API path into group, version, namespace, resource, name and subresource. */
+/** apimachinery's path.IsValidPathSegmentName: why a name cannot be used as a path segment. */
+export function pathSegmentNameProblems(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+}
+
+/** The path and query of a request target, exactly as sent (no dot-segment resolution). */
+export function splitRequestTarget(raw: string): { pathname: string; query: URLSearchParams } {
+  let target = raw;
+  if (/^https?:\/\//i.test(target)) {
+    const slash = target.indexOf('/', target.indexOf('//') + 2);
+    target = slash < 0 ? '/' : target.slice(slash);
+  }
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  if (!path.startsWith('/')) throw badRequest('malformed request URL');
+  return {
+    pathname: path.length > 1 ? path.replace(/\/+$/, '') || '/' : path,
+    query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)),
+  };
+}
+
+/**
+ * Splits an API path (as sent, percent-encoded) into group, version, namespace, resource, name and
+ * subresource. Namespace and name segments must be valid path segment names (400 otherwise), so that
+ * `..` or `%2e%2e` never reaches another scope; an empty segment matches nothing.
+ */
 export function parseApiPath(
   pathname: string,
 ): ResourceRoute | 'api' | 'apis' | { group: string } | undefined {
-  const parts = pathname
-    .split('/')
-    .filter((part) => part !== '')
-    .map((part) => {
-      try {
-        return decodeURIComponent(part);
-      } catch {
-        throw badRequest(`malformed URL path segment "${part}"`);
-      }
-    });
+  const segments = pathname.replace(/^\/+/, '').replace(/\/+$/, '').split('/');
+  if (segments.some((part) => part === '')) return undefined;
+  const parts = segments.map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw badRequest(`malformed URL path segment "${part}"`);
+    }
+  });
   let group: string;
   let version: string;
   let rest: string[];
@@ -91,7 +125,17 @@ export function parseApiPath(
     rest = rest.slice(2);
   }
   if (rest.length > 3) return undefined;
-  return { group, version, namespace, resource: rest[0], name: rest[1], subresource: rest[2] };
+  const name = rest[1];
+  // kube-apiserver's storage key functions' wording; an invalid namespace gets the same treatment.
+  const namespaceProblems = namespace === undefined ? [] : pathSegmentNameProblems(namespace);
+  if (namespaceProblems.length > 0)
+    throw badRequest(
+      `Namespace parameter invalid: ${JSON.stringify(namespace)}: ${namespaceProblems.join(';')}`,
+    );
+  const nameProblems = name === undefined ? [] : pathSegmentNameProblems(name);
+  if (nameProblems.length > 0)
+    throw badRequest(`Name parameter invalid: ${JSON.stringify(name)}: ${nameProblems.join(';')}`);
+  return { group, version, namespace, resource: rest[0], name, subresource: rest[2] };
 }
 
 export interface ApiServerOptions {
@@ -104,6 +148,19 @@ export interface ApiServerOptions {
    * before service-account tokens. The array may grow after the server starts.
    */
   tokenAuthenticators?: TokenAuthenticator[];
+  /** Connection cap, timeouts and body limit (defaults: DEFAULT_API_SERVER_LIMITS). */
+  limits?: ApiServerLimits;
+  /** Injected faults on plain REST calls (not watches, log streams or exec). */
+  faults?: ApiServerFaults;
+}
+
+export interface ApiServerFaults {
+  random: () => number;
+  /** Fraction answered 429 TooManyRequests (any verb), or 500 for reads. */
+  errorRate?: number;
+  /** Fraction of reads answered only after `delayMs`. */
+  delayRate?: number;
+  delayMs?: number;
 }
 
 export class ApiServer {
@@ -114,6 +171,10 @@ export class ApiServer {
   readonly #byKey = new Map<string, RestResource>();
   readonly #server: Server;
   readonly #exec: ExecServer;
+  readonly #limits: ApiServerLimits;
+  readonly #relayed: RelayedConnections;
+
+  readonly #faults: ApiServerFaults | undefined;
 
   constructor(options: ApiServerOptions) {
     this.#ctx = options.ctx;
@@ -124,9 +185,16 @@ export class ApiServer {
       this.#byKey.set(`${resource.info.group}/${resource.info.version}/${resource.info.resource}`, resource);
     }
     this.#exec = new ExecServer(options.ctx);
-    this.#server = createServer({ key: options.tls.keyPem, cert: options.tls.certPem }, (req, res) => {
-      this.#handle(req, res).catch((error: unknown) => this.#sendError(res, toStatusError(error)));
-    });
+    this.#limits = options.limits ?? DEFAULT_API_SERVER_LIMITS;
+    this.#faults = options.faults;
+    this.#relayed = new RelayedConnections(this.#limits.maxConnections);
+    this.#server = createServer(
+      { key: options.tls.keyPem, cert: options.tls.certPem, ...serverOptions(this.#limits) },
+      (req, res) => {
+        this.#handle(req, res).catch((error: unknown) => this.#sendError(res, toStatusError(error)));
+      },
+    );
+    applyConnectionLimits(this.#server, this.#limits);
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => {});
       this.#upgrade(req, socket, head).catch((error: unknown) => rejectUpgrade(socket, toStatusError(error)));
@@ -136,8 +204,8 @@ export class ApiServer {
   }
 
   /** Serves a connection accepted elsewhere (the kubernetes service address in the node's network). */
-  acceptConnection(socket: import('node:net').Socket): void {
-    this.#server.emit('connection', socket);
+  acceptConnection(socket: Socket): void {
+    if (this.#relayed.admit(socket)) this.#server.emit('connection', socket);
   }
 
   async listen(): Promise<number> {
@@ -180,11 +248,15 @@ export class ApiServer {
       return;
     }
     const payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    // Answered before the body arrived (refused, or too large): close rather than read the rest.
+    const unread = !res.req.complete;
+    if (unread) lingerThenClose(res.req);
     res.writeHead(code, {
       'Content-Type': contentType,
       'Content-Length': payload.length,
       'Cache-Control': 'no-cache, private',
       'X-Kubernetes-Pf-Flowschema-Uid': '00000000-0000-0000-0000-000000000000',
+      ...(unread ? { Connection: 'close' } : {}),
     });
     res.end(payload);
   }
@@ -193,22 +265,15 @@ export class ApiServer {
     this.#send(res, error.code, error.status);
   }
 
-  #readBody(req: IncomingMessage): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(new KubeStatusError('BadRequest', `request body too large (limit ${MAX_BODY_BYTES} bytes)`));
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', reject);
-    });
+  /** The body, up to kube-apiserver's limit: 413 when Content-Length says more, or once more arrives. */
+  async #readBody(req: IncomingMessage): Promise<Buffer> {
+    const limit = this.#limits.maxRequestBodyBytes;
+    const tooLarge = () =>
+      new KubeStatusError('RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+    if ((declaredLength(req) ?? 0) > limit) throw tooLarge();
+    const body = await readBodyUpTo(req, limit);
+    if (body === 'too-large') throw tooLarge();
+    return body;
   }
 
   #jsonReader(req: IncomingMessage): () => Promise<unknown> {
@@ -256,13 +321,7 @@ export class ApiServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    } catch {
-      throw badRequest(`malformed request URL`);
-    }
-    const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const { pathname, query } = splitRequestTarget(req.url ?? '/');
     const user = await this.#authenticate(req);
     if (PUBLIC_PATHS.has(pathname)) {
       if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -319,16 +378,46 @@ export class ApiServer {
       namespace: route.namespace,
       name: route.name,
       subresource: route.subresource,
-      query: url.searchParams,
+      query,
       headers: req.headers,
       readJson: this.#jsonReader(req),
       req,
       res,
       user,
     };
+    await this.#injectFault(apiRequest);
     const reply: Reply = await resource.handle(apiRequest);
-    if ('streamed' in reply) return;
+    if ('streamed' in reply) {
+      // A watch or log stream may be quiet for long: no idle timeout while it runs (keep-alive after).
+      if (!res.writableEnded) req.socket.setTimeout(0);
+      return;
+    }
     this.#send(res, reply.code, reply.body, reply.contentType);
+  }
+
+  /** A busy or briefly failing API server, as priority and fairness and etcd make one (faults only). */
+  async #injectFault(request: ApiRequest): Promise<void> {
+    const faults = this.#faults;
+    if (!faults) return;
+    const streaming = request.query.get('watch') === 'true' || request.query.get('follow') === 'true';
+    if (streaming || request.subresource === 'exec' || request.subresource === 'log') return;
+    const read = request.method === 'GET';
+    if (faults.errorRate && faults.random() < faults.errorRate) {
+      if (read && faults.random() < 0.5) {
+        throw new KubeStatusError(
+          'InternalError',
+          'Internal error occurred: injected fault (apiServerErrorRate)',
+        );
+      }
+      request.res.setHeader('Retry-After', '1');
+      throw new KubeStatusError(
+        'TooManyRequests',
+        'the server has received too many requests and has asked us to try again later',
+      );
+    }
+    if (read && faults.delayRate && faults.random() < faults.delayRate) {
+      await new Promise((resolve) => setTimeout(resolve, faults.delayMs ?? 1000));
+    }
   }
 
   #sendDiscovery(req: IncomingMessage, res: ServerResponse, body: unknown): void {
@@ -342,7 +431,7 @@ export class ApiServer {
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const url = splitRequestTarget(req.url ?? '/');
     try {
       const user = await this.#authenticate(req);
       if (!user) throw unauthorized();
@@ -372,12 +461,6 @@ export class ApiServer {
       );
       return;
     }
-    this.#exec.handleUpgrade(
-      req,
-      socket,
-      head,
-      { namespace: route.namespace, pod: route.name },
-      url.searchParams,
-    );
+    this.#exec.handleUpgrade(req, socket, head, { namespace: route.namespace, pod: route.name }, url.query);
   }
 }

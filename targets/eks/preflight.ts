@@ -109,11 +109,15 @@ export async function checkCallerIdentity(
   }
 }
 
-/** The guard against running in the wrong account: --account (PIC_ALLOWED_ACCOUNTS), or --yes. */
+/**
+ * The guard against running in the wrong account: --account (PIC_ALLOWED_ACCOUNTS), or --yes. For the
+ * janitor it guards deleting (its dry run deletes nothing and passes --yes for itself).
+ */
 export function checkAccountAllowed(
   identity: CallerIdentity,
   allowedAccounts: readonly string[],
   yes: boolean,
+  purpose: 'run' | 'janitor' = 'run',
 ): PreflightCheck {
   const { account, arn } = identity;
   if (allowedAccounts.length > 0) {
@@ -121,13 +125,17 @@ export function checkAccountAllowed(
       return passed(CHECK_NAMES.account, `account ${account} is allowed (--account)`);
     return failed(
       CHECK_NAMES.account,
-      `the credentials (${arn}) belong to account ${account}, which is not an allowed account (${allowedAccounts.join(', ')}); use credentials for an allowed account, or add --account ${account} if this is the account to test`,
+      `the credentials (${arn}) belong to account ${account}, which is not an allowed account (${allowedAccounts.join(', ')}); use credentials for an allowed account, or add --account ${account} if this is the account to ${purpose === 'janitor' ? 'clean' : 'test'}`,
     );
   }
   if (yes) return passed(CHECK_NAMES.account, `account ${account} accepted by --yes (no --account given)`);
+  const would =
+    purpose === 'janitor'
+      ? `--delete would delete the IAM roles, S3 buckets, namespaces and pod identity associations that runs left in account ${account}`
+      : `this run would create IAM roles, S3 buckets and pod identity associations in account ${account}`;
   return failed(
     CHECK_NAMES.account,
-    `no allowed account given; this run would create IAM roles, S3 buckets and pod identity associations in account ${account} (as ${arn}); pass --account ${account} (or PIC_ALLOWED_ACCOUNTS=${account}) to confirm, or --yes`,
+    `no allowed account given; ${would} (as ${arn}); pass --account ${account} (or PIC_ALLOWED_ACCOUNTS=${account}) to confirm, or --yes`,
   );
 }
 
@@ -446,7 +454,12 @@ export async function runPreflight(inputs: PreflightInputs): Promise<PreflightOu
     throw new PreflightError(checks);
   }
   const { identity } = caller;
-  const account = checkAccountAllowed(identity, inputs.allowedAccounts, inputs.yes);
+  const account = checkAccountAllowed(
+    identity,
+    inputs.allowedAccounts,
+    inputs.yes,
+    inputs.cleanupOnly ? 'janitor' : 'run',
+  );
   checks.push(account);
   if (account.status === 'failed') {
     remaining('the account is not allowed', CHECK_NAMES.cluster, ...later);

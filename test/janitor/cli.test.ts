@@ -34,9 +34,12 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '2', 'h', '2x', '-2h', '0h', '2h 30m', '30m2h', '1.5h'])('refuses "%s"', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
+  it.each(['', '2', 'h', '2x', '-2h', '0h', '2h 30m', '30m2h', '1.5h', ' 2h', '3651d', '99999999999999d'])(
+    'refuses "%s"',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('formatAge', () => {
@@ -90,7 +93,17 @@ describe('parseJanitorCommandLine', () => {
 
   it('refuses bad durations, run ids, flags of conformance runs and unknown flags, naming the fix', () => {
     expect(usageError(['--older-than', '2 hours'])).toBe(
-      'invalid --older-than "2 hours"; give a duration such as 2h, 90m, 1d12h or 45s',
+      'invalid --older-than "2 hours"; give a duration from 1s to 3650d such as 2h, 90m, 1d12h or 45s',
+    );
+    expect(usageError(['--older-than', '99999d'])).toMatch(/^invalid --older-than "99999d"; /);
+    expect(usageError(['--older-than', ' 2h'])).toMatch(/^invalid --older-than " 2h"; /);
+    expect(usageError(['--older-than', '-2h'])).toMatch(/^invalid --older-than "-2h"; give a duration/);
+    expect(usageError(['--run-id', '-x'])).toMatch(/^invalid --run-id "-x"; a run id looks like/);
+    expect(usageError(['--older-than'])).toBe('--older-than needs a value: --older-than DURATION');
+    expect(usageError(['--delete=yes'])).toBe('--delete is a switch and takes no value; write --delete');
+    expect(usageError(['--account', ''])).toMatch(/^--account is empty; give a 12-digit AWS account id/);
+    expect(usageError(['--region', '--delete'])).toMatch(
+      /^--region needs a value, but the next argument is the option --delete: --region REGION/,
     );
     expect(usageError(['--run-id', 'run-1'])).toMatch(
       /^invalid --run-id "run-1"; a run id looks like pic-202611281030-x7k2q/,
@@ -118,6 +131,13 @@ describe('janitorHelpText', () => {
     }
     expect(text).not.toContain('--suite');
     expect(text).toContain('Exit codes: 0');
+    // Every hint runs as printed: no default target the janitor refuses, no --localstack-container.
+    expect(text).not.toMatch(/embedded \(default/);
+    expect(text).toMatch(
+      /--target NAME +the target to clean: localstack or eks \(required; embedded is refused/,
+    );
+    expect(text).not.toMatch(/--localstack-container(?! is)/);
+    expect(text).toContain('--yes, --no-yes');
   });
 });
 
@@ -133,11 +153,20 @@ describe('renderTable', () => {
         ref: {},
       },
       { kind: 'iam-role', name: 'r', runId: 'pic-202611280900-aaaaa', ref: {} },
+      {
+        kind: 's3-bucket',
+        name: 'pic-202611280900-aaaaa-b',
+        runId: 'pic-202611280900-aaaaa',
+        createdAt: new Date('2026-11-28T09:00:00Z'),
+        byName: true,
+        ref: {},
+      },
     ];
     expect(renderTable(items, now)).toEqual([
-      '  KIND                      NAME                          RUN ID                  AGE',
-      '  pod-identity-association  ns/app (a-0123456789abcdefg)  pic-202611280900-aaaaa  3h0m',
-      '  iam-role                  r                             pic-202611280900-aaaaa  unknown',
+      '  KIND                      NAME                          RUN ID                            AGE',
+      '  pod-identity-association  ns/app (a-0123456789abcdefg)  pic-202611280900-aaaaa            3h0m',
+      '  iam-role                  r                             pic-202611280900-aaaaa            unknown',
+      '  s3-bucket                 pic-202611280900-aaaaa-b      pic-202611280900-aaaaa (by name)  3h0m',
     ]);
   });
 });

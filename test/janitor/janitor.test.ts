@@ -39,8 +39,10 @@ import { isNotFound } from '../../helpers/kube.ts';
 import { awsTagMap, awsTags, IAM_PATH, LABEL_MANAGED_BY, TOOL_NAME } from '../../helpers/naming.ts';
 import { type JanitorDeps, runJanitor } from '../../janitor/run-janitor.ts';
 import { ConfigurationError } from '../../runner/errors.ts';
+import type { RunSettings } from '../../runner/settings.ts';
 import { embeddedTargetInfo } from '../../targets/embedded.ts';
 import type { TargetFactory } from '../../targets/index.ts';
+import { checkEndpointAnswers } from '../../targets/localstack/endpoint.ts';
 import type { AwsCredentialsInfo, TargetInfo } from '../../targets/target.ts';
 import { SUITES_ROOT } from '../../vitest.config.ts';
 
@@ -76,8 +78,17 @@ function runContext(runId: string): RunContext {
 }
 
 /** Stand-in factories: `eks` reaches the simulator as its admin; `localstack` with the given keys. */
-function deps(options: { localstackCredentials?: AwsCredentialsInfo; embedded?: TargetFactory } = {}) {
+function deps(
+  options: {
+    localstackCredentials?: AwsCredentialsInfo;
+    embedded?: TargetFactory;
+    localstack?: TargetFactory;
+    /** The janitor's clock (default: the real one). */
+    now?: () => Date;
+  } = {},
+) {
   const calls: string[] = [];
+  const settingsSeen: RunSettings[] = [];
   const out: string[] = [];
   const err: string[] = [];
   const sink = (lines: string[]) =>
@@ -89,8 +100,9 @@ function deps(options: { localstackCredentials?: AwsCredentialsInfo; embedded?: 
     });
   const factory =
     (name: string, credentials?: AwsCredentialsInfo): TargetFactory =>
-    async (_settings, runId, startOptions) => {
+    async (settings, runId, startOptions) => {
       calls.push(`${name} ${startOptions?.purpose}`);
+      settingsSeen.push(settings);
       return { info: { ...infoFor(runId, credentials), name: name as 'eks' }, close: async () => {} };
     };
   const janitorDeps: JanitorDeps = {
@@ -100,7 +112,7 @@ function deps(options: { localstackCredentials?: AwsCredentialsInfo; embedded?: 
         (async () => {
           throw new Error('the embedded factory must not be called');
         }),
-      localstack: factory('localstack', options.localstackCredentials),
+      localstack: options.localstack ?? factory('localstack', options.localstackCredentials),
       eks: factory('eks'),
     },
     suitesRoot: SUITES_ROOT,
@@ -108,15 +120,15 @@ function deps(options: { localstackCredentials?: AwsCredentialsInfo; embedded?: 
     cwd: work,
     stdout: sink(out),
     stderr: sink(err),
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
   };
-  return { janitorDeps, calls, out, err };
+  return { janitorDeps, calls, out, err, settingsSeen };
 }
 
 async function janitor(argv: string[], options: Parameters<typeof deps>[0] = {}) {
   const d = deps(options);
   const code = await runJanitor(argv, d.janitorDeps);
-  return { code, out: d.out, err: d.err, calls: d.calls };
+  return { code, out: d.out, err: d.err, calls: d.calls, settingsSeen: d.settingsSeen };
 }
 
 async function roleExists(run: RunContext, name: string): Promise<boolean> {
@@ -214,7 +226,9 @@ describe('janitor', () => {
         await run.aws.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: key, Body: key }));
       }
 
-      // Look-alikes without the tool's markers.
+      // Look-alikes without the tool's markers. Those named like a run's are found by their name only
+      // for that --run-id, or once they are older than a live run could still be marking them: these
+      // were just made.
       const trust = JSON.stringify(podIdentityTrustPolicy());
       await run.aws.iam.send(
         new CreateRoleCommand({
@@ -258,8 +272,9 @@ describe('janitor', () => {
         ['iam-role', role.name, RUN_A],
         ['s3-bucket', bucket.name, RUN_A],
       ]);
+      // The command to delete them runs as printed: the eks account guard gets the account found.
       expect(dryRun.out.at(-1)).toBe(
-        'janitor: dry run: nothing was deleted; run again with --delete to delete these',
+        'janitor: dry run: nothing was deleted; to delete these, run: npm run janitor -- --target eks --cluster janitor --region us-east-1 --account 111122223333 --delete',
       );
       expect(await roleExists(run, role.name)).toBe(true);
       expect(await associationExists(run, association.associationId)).toBe(true);
@@ -420,6 +435,130 @@ describe('janitor', () => {
     } finally {
       run.aws.destroy();
     }
+  });
+
+  it("finds and deletes an untagged bucket (and role and namespace) named like a run's: by --run-id, and in a sweep once old enough", async () => {
+    const RUN_C = 'pic-202612010900-ccccc';
+    const run = runContext(RUN_C);
+    const threeHoursOn = () => new Date(Date.now() + 3 * HOURS);
+    try {
+      // A run killed between CreateBucket and PutBucketTagging, on an endpoint that ignores creation
+      // tags (the simulator does, as LocalStack does): a bucket with the run's name and no tags.
+      const bucketName = `${RUN_C}-creds`;
+      await run.aws.s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+      await run.aws.s3.send(new PutObjectCommand({ Bucket: bucketName, Key: 'a.txt', Body: 'a' }));
+      const roleName = `${RUN_C}-app`;
+      await run.aws.iam.send(
+        new CreateRoleCommand({
+          RoleName: roleName,
+          Path: IAM_PATH,
+          AssumeRolePolicyDocument: JSON.stringify(podIdentityTrustPolicy()),
+        }),
+      );
+      const namespaceName = `${RUN_C}-creds`;
+      await run.kube.core.createNamespace({ body: { metadata: { name: namespaceName } } });
+      // Not the tool's names: never taken, however old.
+      await run.aws.s3.send(new CreateBucketCommand({ Bucket: 'pic-2026120109-notarun' }));
+      await run.aws.s3.send(new CreateBucketCommand({ Bucket: 'pic-202613010900-ccccc-bad-month' }));
+
+      const rowsOf = (out: string[]) => tableRows(out).filter((row) => row[1]!.startsWith('pic-2026'));
+      const expected = [
+        ['namespace', namespaceName, `${RUN_C} (by name)`],
+        ['iam-role', roleName, `${RUN_C} (by name)`],
+        ['s3-bucket', bucketName, `${RUN_C} (by name)`],
+      ];
+
+      // A sweep of every run leaves them alone while a live run could still be tagging them...
+      const fresh = await janitor(['--target', 'eks']);
+      expect(fresh.code).toBe(0);
+      expect(rowsOf(fresh.out).filter((row) => row[1]!.startsWith(RUN_C))).toEqual([]);
+      // ...and lists them once they are older than that.
+      const later = await janitor(['--target', 'eks'], { now: threeHoursOn });
+      expect(later.code).toBe(0);
+      expect(rowsOf(later.out).filter((row) => row[1]!.startsWith(RUN_C))).toEqual(expected);
+      expect(tableRows(later.out).map((row) => row[1])).not.toContain('pic-2026120109-notarun');
+      expect(tableRows(later.out).map((row) => row[1])).not.toContain('pic-202613010900-ccccc-bad-month');
+
+      // The run's own id finds them at any age, and --delete deletes them (the bucket emptied first).
+      const byRun = await janitor(['--target', 'eks', '--run-id', RUN_C]);
+      expect(tableRows(byRun.out)).toEqual(expected);
+      const deletion = await janitor(['--target', 'eks', '--run-id', RUN_C, '--delete']);
+      expect(deletion.err).toEqual([]);
+      expect(deletion.code).toBe(0);
+      expect(deletion.out.filter((line) => line.startsWith('janitor: deleted '))).toEqual([
+        `janitor: deleted namespace ${namespaceName}`,
+        `janitor: deleted iam-role ${roleName}`,
+        `janitor: deleted s3-bucket ${bucketName}`,
+      ]);
+      expect(await bucketExists(run, bucketName)).toBe(false);
+      expect(await roleExists(run, roleName)).toBe(false);
+      expect(await namespaceExists(run, namespaceName)).toBe(false);
+      expect(await bucketExists(run, 'pic-2026120109-notarun')).toBe(true);
+      expect((await janitor(['--target', 'eks', '--run-id', RUN_C])).out).toEqual([
+        `janitor: nothing of pod-identity-conformance (run ${RUN_C}) on eks (account 111122223333, region us-east-1, cluster janitor)`,
+      ]);
+    } finally {
+      run.aws.destroy();
+    }
+  });
+
+  it('tags a bucket in the CreateBucket call itself, and again where the endpoint ignored that', async () => {
+    const RUN_D = 'pic-202612010930-ddddd';
+    const run = runContext(RUN_D);
+    const sent: Array<{ command: string; input: Record<string, unknown> }> = [];
+    const s3 = run.aws.s3;
+    const send = s3.send.bind(s3);
+    (s3 as { send: unknown }).send = (command: {
+      constructor: { name: string };
+      input: Record<string, unknown>;
+    }) => {
+      sent.push({ command: command.constructor.name, input: command.input });
+      return send(command as never);
+    };
+    try {
+      const bucket = await createBucket(run, 'tagged');
+      const [create, tagging] = sent;
+      expect(create!.command).toBe('CreateBucketCommand');
+      const tags = (create!.input.CreateBucketConfiguration as { Tags: Array<{ Key: string }> }).Tags;
+      expect(tags.map((t) => t.Key)).toEqual(awsTags(RUN_D).map((t) => t.Key));
+      expect(tags[0]).toEqual({ Key: 'pod-identity-conformance:run-id', Value: RUN_D });
+      expect(tagging).toMatchObject({
+        command: 'PutBucketTaggingCommand',
+        input: { Tagging: { TagSet: tags } },
+      });
+      const listed = await janitor(['--target', 'eks', '--run-id', RUN_D]);
+      expect(tableRows(listed.out)).toEqual([['s3-bucket', bucket.name, RUN_D]]);
+      expect((await janitor(['--target', 'eks', '--run-id', RUN_D, '--delete'])).code).toBe(0);
+    } finally {
+      run.aws.destroy();
+    }
+  });
+
+  it('passes the account guard only for --delete: a dry run deletes nothing and needs no --account or --yes', async () => {
+    const dryRun = await janitor(['--target', 'eks']);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.settingsSeen.map((s) => s.yes)).toEqual([true]);
+    const deletion = await janitor(['--target', 'eks', '--delete']);
+    expect(deletion.code).toBe(0);
+    expect(deletion.settingsSeen.map((s) => s.yes)).toEqual([undefined]);
+    // An --account given still has to match, dry run or not.
+    const withAccount = await janitor(['--target', 'eks', '--account', '111122223333']);
+    expect(withAccount.settingsSeen.map((s) => [s.yes, s.accounts])).toEqual([[undefined, ['111122223333']]]);
+  });
+
+  it('tells how to reach a LocalStack that does not answer without offering --localstack-container', async () => {
+    const result = await janitor(['--target', 'localstack', '--localstack-endpoint', 'http://127.0.0.1:9'], {
+      localstack: async (settings) => {
+        await checkEndpointAnswers(settings.localstackEndpoint!, async () => {
+          throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+        });
+        throw new Error('unreachable');
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(result.err).toEqual([
+      'janitor: LocalStack endpoint http://127.0.0.1:9 does not answer (ECONNREFUSED); point --localstack-endpoint (or LOCALSTACK_ENDPOINT) at the running LocalStack the runs used (the janitor starts none: a new LocalStack would hold nothing to clean)',
+    ]);
   });
 
   it('refuses the embedded target with exit 2 and says why, without resolving it', async () => {

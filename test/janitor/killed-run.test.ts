@@ -58,8 +58,9 @@ async function waitForLedgerWithPod(reports: string, runner: ChildProcess): Prom
   }
 }
 
-function janitor(args: string[]) {
-  return execa(process.execPath, [JANITOR, '--target', 'eks', '--account', ACCOUNT, ...args], {
+function janitor(args: string[], options: { account?: boolean } = {}) {
+  const account = options.account === false ? [] : ['--account', ACCOUNT];
+  return execa(process.execPath, [JANITOR, '--target', 'eks', ...account, ...args], {
     cwd: work,
     env: childEnv(simEnv),
     extendEnv: false,
@@ -133,19 +134,33 @@ describe('janitor after a killed run (standalone simulator through the eks targe
         expect(kinds).toContain('pod-identity-association');
         expect(kinds).toContain('namespace');
 
-        const dryRun = await janitor([]);
+        // The dry run deletes nothing: no account guard, so no --account needed. A sweep of every run
+        // lists what is tagged; anything found by its name only (killed between creating and tagging
+        // it) is listed for the run's id, which is what the runner's hint uses.
+        const dryRun = await janitor([], { account: false });
         expect(dryRun.exitCode, String(dryRun.stderr)).toBe(0);
         const listed = String(dryRun.stdout);
-        expect(listed).toContain(`janitor: ${left.length} resource(s) of pod-identity-conformance on eks`);
-        for (const item of left) {
+        const tagged = left.filter((item) => !item.byName);
+        expect(listed).toContain(`janitor: ${tagged.length} resource(s) of pod-identity-conformance on eks`);
+        for (const item of tagged) {
           expect(listed).toMatch(
             new RegExp(`\\n  ${item.kind}\\s+${escapeRegExp(item.name)}\\s+${runId}\\s+\\S+`),
           );
         }
-        expect(listed).toContain('dry run: nothing was deleted');
+        expect(listed).toContain(
+          `dry run: nothing was deleted; to delete these, run: npm run janitor -- --target eks --cluster ${simEnv.PIC_CLUSTER} --region ${simEnv.AWS_REGION} --account ${ACCOUNT} --delete`,
+        );
         expect(await findToolResources(inventory, { runId })).toHaveLength(left.length);
 
-        const deletion = await janitor(['--delete']);
+        // --delete is guarded: without --account (or --yes) it refuses, saying what it would delete.
+        const refused = await janitor(['--delete'], { account: false });
+        expect(refused.exitCode).toBe(2);
+        expect(String(refused.stderr)).toContain(
+          `no allowed account given; --delete would delete the IAM roles, S3 buckets, namespaces and pod identity associations that runs left in account ${ACCOUNT}`,
+        );
+        expect(await findToolResources(inventory, { runId })).toHaveLength(left.length);
+
+        const deletion = await janitor(['--run-id', runId, '--delete']);
         expect(deletion.exitCode, String(deletion.stderr)).toBe(0);
         const deleted = String(deletion.stdout);
         for (const item of left) expect(deleted).toContain(`janitor: deleted ${item.kind} ${item.name}`);

@@ -76,11 +76,48 @@ describe('parseCommandLine', () => {
   });
 
   it('rejects a flag without its value, a value for a switch, and positional arguments', () => {
-    expect(usageError(['--region'])).toMatch(/--region <value>' argument missing; see --help$/);
-    expect(usageError(['--keep=yes'])).toMatch(/--keep' does not take an argument; see --help$/);
+    expect(usageError(['--region'])).toBe('--region needs a value: --region REGION, e.g. --region eu-west-1');
+    expect(usageError(['--config'])).toBe('--config needs a value: --config PATH');
+    expect(usageError(['--keep=yes'])).toBe(
+      '--keep is a switch and takes no value; write --keep or --no-keep',
+    );
+    expect(usageError(['--list=1'])).toBe('--list is a switch and takes no value; write --list');
     expect(usageError(['pod-identity'])).toBe(
       'unexpected argument "pod-identity"; options take the form --name value (see --help)',
     );
+  });
+
+  it('turns a value starting with "-" (Node: three lines, "argument is ambiguous") into one line', () => {
+    // A value the option refuses anyway: its own check says what is wrong.
+    expect(usageError(['--parallel', '-1'])).toBe(
+      'invalid --parallel "-1"; use a whole number from 1 to 32, e.g. --parallel 4',
+    );
+    expect(usageError(['--cluster', '-bad'])).toMatch(/^invalid cluster name "-bad"; /);
+    // The next word is another option: the value is missing.
+    expect(usageError(['--suite', '--keep'])).toBe(
+      '--suite needs a value, but the next argument is the option --keep: --suite NAME, e.g. --suite pod-identity',
+    );
+    expect(usageError(['--report-dir', '--no-keep'])).toMatch(/^--report-dir needs a value, but the next/);
+    // A value that may be meant: how to pass it.
+    expect(usageError(['--case', '-sdk'])).toBe(
+      'the value "-sdk" of --case starts with "-" and reads as an option; write --case=-sdk',
+    );
+    expect(parseCommandLine(['--case=-sdk']).values.casePattern).toBe('-sdk');
+  });
+
+  it('refuses an empty list option or an empty item in it, naming the option and the fix', () => {
+    expect(usageError(['--suite', ''])).toBe(
+      '--suite is empty; give a suite name (a folder under suites/ or --suites-dir), e.g. --suite pod-identity',
+    );
+    expect(usageError(['--suite', ','])).toBe(
+      '--suite="," has an empty item; each comma-separated item must be a suite name (a folder under suites/ or --suites-dir), e.g. --suite pod-identity',
+    );
+    expect(usageError(['--account', '123456789012,'])).toMatch(
+      /^--account="123456789012," has an empty item;/,
+    );
+    expect(usageError(['--file', 'a', '--file', ' '])).toMatch(/^--file is empty; /);
+    // Spaces around the commas are fine.
+    expect(parseCommandLine(['--suite', 'a, b']).values.suites).toEqual(['a', 'b']);
   });
 });
 

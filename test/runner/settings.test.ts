@@ -159,6 +159,42 @@ describe('resolveSettings', () => {
     expect(await usageError(argv, env)).toContain(expected);
   });
 
+  it('takes whole numbers in the config file as JSON numbers or digit strings, kept as their decimal text', async () => {
+    await writeJsonConfig({ parallel: 8, waitTimeout: '90' });
+    expect(await resolve([])).toMatchObject({ parallel: '8', waitTimeout: '90' });
+    expect((await resolve(['--parallel', '02'])).parallel).toBe('02');
+  });
+
+  it('checks every value given, also one a higher layer overrides', async () => {
+    expect(await usageError(['--parallel', '4'], { PIC_PARALLEL: '0' })).toBe(
+      'invalid --parallel "0" (from PIC_PARALLEL); use a whole number from 1 to 32, e.g. --parallel 4',
+    );
+    const file = await writeJsonConfig({ region: 'mars' });
+    expect(await usageError(['--region', 'eu-west-1'])).toBe(
+      `malformed region "mars" (from ${file} key "region"); use an AWS region name such as us-east-1 or eu-west-2`,
+    );
+  });
+
+  it('refuses an empty value in every layer instead of taking it for "not set"', async () => {
+    expect(await usageError(['--report-dir', ''])).toBe(
+      '--report-dir is empty; give a directory, e.g. --report-dir reports',
+    );
+    expect(await usageError([], { PIC_CLUSTER: ' ' })).toBe(
+      'PIC_CLUSTER is set but empty; set it to an EKS cluster name (e.g. PIC_CLUSTER=my-cluster) or unset it',
+    );
+    const file = await writeJsonConfig({ suitesDirs: [] });
+    expect(await usageError([])).toBe(
+      `config file ${file} key "suitesDirs" is an empty list; list a folder of suites or more (e.g. "suitesDirs": ["../team-checks"]) or remove the key`,
+    );
+    await writeJsonConfig({ context: '' });
+    expect(await usageError([])).toBe(
+      `config file ${file} key "context" is empty; set it to a kubeconfig context name (e.g. "context": "my-context") or remove the key`,
+    );
+    expect(await usageError(['--config', ''])).toBe(
+      '--config is empty; give the path of a .json or .ts config file, e.g. --config pod-identity-conformance.config.json',
+    );
+  });
+
   it('accepts region names of every partition and cluster names up to 100 characters', async () => {
     for (const region of [
       'us-east-1',

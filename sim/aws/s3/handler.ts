@@ -61,6 +61,25 @@ export function addressOf(req: SignedRequest): { bucket: string; key: string; ho
   return { bucket: decodeSegment(path.slice(0, slash)), key: decodeSegment(path.slice(slash + 1)), host };
 }
 
+/** S3's limit on a key: 1024 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Keys a write may create: at most 1024 bytes of UTF-8, and no NUL (AWS documents any UTF-8 as
+ * allowed; the simulator refuses NUL, which no XML listing could carry, with InvalidArgument).
+ */
+export function checkObjectKey(key: string): void {
+  const size = Buffer.byteLength(key, 'utf8');
+  if (size > MAX_KEY_BYTES)
+    throw new AwsError('KeyTooLongError', 'Your key is too long.', 400, {
+      extra: { Size: String(size), MaxSizeAllowed: String(MAX_KEY_BYTES) },
+    });
+  if (key.includes('\u0000'))
+    throw new AwsError('InvalidArgument', 'Object key must not contain a NUL character.', 400, {
+      extra: { ArgumentName: 'key' },
+    });
+}
+
 function notImplemented(what: string): AwsError {
   return new AwsError(
     'NotImplemented',
@@ -171,10 +190,20 @@ async function verifyPayloadIntegrity(req: SignedRequest): Promise<void> {
     await verifyChecksumValue(algorithm, value, req.body);
 }
 
+/** Operations that create or name a new object (the copy's target for CopyObject). */
+const KEY_WRITES = new Set<Operation>([
+  putObject,
+  copyObject,
+  createMultipartUpload,
+  uploadPart,
+  completeMultipartUpload,
+]);
+
 export function createS3Handler(options: S3HandlerOptions): ServiceHandler {
   return async (req, ctx) => {
     const { bucket, key, host } = addressOf(req);
     const operation = selectOperation(req, bucket, key);
+    if (KEY_WRITES.has(operation)) checkObjectKey(key);
     if (operation !== completeMultipartUpload) await verifyPayloadIntegrity(req);
     const call: S3Call = {
       req,
