@@ -156,51 +156,57 @@ async function runSelected(
   let unstarted: FileReport[] = [];
   try {
     try {
-      target = await startTarget(settings, runId, deps);
+      // Interrupted before it started: nothing to start, only the reports to write.
+      target = interrupts.signal ? undefined : await startTarget(settings, runId, deps);
     } catch (error) {
       if (error instanceof PreflightError) {
         await writePreflightReports(error.checks, { settings, runId, startedAt }, deps, warn);
       }
       throw error;
     }
-    const { info } = target;
-    if (target.preflight) {
-      const lines = [`${PREFIX} preflight passed:`, ...target.preflight.map(preflightLine)];
-      deps.stdout.write(`${redact(lines.join('\n'))}\n`);
-    }
-    registerSecret(info.credentials?.secretAccessKey);
-    registerSecret(info.credentials?.sessionToken);
-    await createReportDir(settings.reportDir);
-    const output = {
-      stdout: redactingStream(deps.stdout, redact),
-      stderr: redactingStream(deps.stderr, redact),
-    };
-    if (!interrupts.signal) {
-      const { runSuites } = await import('./vitest-session.ts');
-      // Whatever happens to the run, the ledger's leftovers are still torn down below.
-      outcome = await runSuites(selection, output, { info, abortSignal: interrupts.abortSignal }).catch(
-        (error: unknown): SuiteRunOutcome => ({ ...outcome, unhandledErrors: [error] }),
-      );
-      if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
-      if (outcome.abandoned)
-        warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
-      if (outcome.closeTimedOut)
-        warn(`${PREFIX} vitest did not close its workers in time; tearing down without waiting for them`);
-    }
-    if (interrupts.signal) unstarted = await casesNeverStarted(selection, outcome, interrupts.signal);
-    else await rememberCases(caseCachePath(selection.packageRoot), collectedFiles(outcome));
-    const outstanding = await new RunLedger(ledgerPathFor(settings.reportDir, runId), runId).outstanding();
-    if (settings.keep) {
-      kept = outstanding;
-      if (outstanding.length > 0) {
-        warn(
-          `${PREFIX} --keep: kept ${outstanding.length} resource(s) of run ${runId} (listed in summary.md): ${leftoverHint(scope)}`,
-        );
+    if (!target) {
+      await createReportDir(settings.reportDir);
+      unstarted = await casesNeverStarted(selection, outcome, interrupts.signal ?? 'SIGINT');
+    } else {
+      const { info } = target;
+      if (target.preflight) {
+        const lines = [`${PREFIX} preflight passed:`, ...target.preflight.map(preflightLine)];
+        deps.stdout.write(`${redact(lines.join('\n'))}\n`);
       }
-    } else if (outstanding.length > 0) {
-      const ledger = new RunLedger(ledgerPathFor(settings.reportDir, runId), runId);
-      const bound = interrupts.signal ? INTERRUPTED_TEARDOWN_MS[settings.target] : undefined;
-      teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope, ledger, bound);
+      registerSecret(info.credentials?.secretAccessKey);
+      registerSecret(info.credentials?.sessionToken);
+      await createReportDir(settings.reportDir);
+      const output = {
+        stdout: redactingStream(deps.stdout, redact),
+        stderr: redactingStream(deps.stderr, redact),
+      };
+      if (!interrupts.signal) {
+        const { runSuites } = await import('./vitest-session.ts');
+        // Whatever happens to the run, the ledger's leftovers are still torn down below.
+        outcome = await runSuites(selection, output, { info, abortSignal: interrupts.abortSignal }).catch(
+          (error: unknown): SuiteRunOutcome => ({ ...outcome, unhandledErrors: [error] }),
+        );
+        if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
+        if (outcome.abandoned)
+          warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
+        if (outcome.closeTimedOut)
+          warn(`${PREFIX} vitest did not close its workers in time; tearing down without waiting for them`);
+      }
+      if (interrupts.signal) unstarted = await casesNeverStarted(selection, outcome, interrupts.signal);
+      else await rememberCases(caseCachePath(selection.packageRoot), collectedFiles(outcome));
+      const outstanding = await new RunLedger(ledgerPathFor(settings.reportDir, runId), runId).outstanding();
+      if (settings.keep) {
+        kept = outstanding;
+        if (outstanding.length > 0) {
+          warn(
+            `${PREFIX} --keep: kept ${outstanding.length} resource(s) of run ${runId} (listed in summary.md): ${leftoverHint(scope)}`,
+          );
+        }
+      } else if (outstanding.length > 0) {
+        const ledger = new RunLedger(ledgerPathFor(settings.reportDir, runId), runId);
+        const bound = interrupts.signal ? INTERRUPTED_TEARDOWN_MS[settings.target] : undefined;
+        teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope, ledger, bound);
+      }
     }
   } finally {
     if (target) {

@@ -27,6 +27,9 @@ interface AgentAnswer {
   body: string;
 }
 
+const TRANSIENT_ATTEMPTS = 5;
+const isTransient = (status: number) => status === 0 || status === 429 || (status >= 500 && status <= 504);
+
 describe('agent hardening', () => {
   const suite = useSuiteRun();
   let pod: Pod;
@@ -62,9 +65,17 @@ describe('agent hardening', () => {
       request.stdin !== undefined ? '-H @-' : request.shell ? `-H "Authorization: ${request.shell}"` : '';
     const host = request.host ? `-H 'Host: ${request.host}'` : '';
     const script = `curl -sS -o body.txt -w '%{http_code}' ${authorization} ${host} "$${ENV_FULL_URI}"; echo; test -s body.txt && grep -q AccessKeyId body.txt || cat body.txt; rm -f body.txt`;
-    const result = await pod.exec(['sh', '-c', script], { stdin: request.stdin });
-    const [statusLine = '', ...rest] = result.stdout.split('\n');
-    return { status: Number(statusLine.trim()), body: rest.join('\n').trim() };
+    // No connection (000: the agent restarting), throttling and 5xx are not the agent's answer to the
+    // request: tried again, as an SDK would, before the answer is judged.
+    let answer: AgentAnswer = { status: 0, body: '' };
+    for (let attempt = 1; attempt <= TRANSIENT_ATTEMPTS; attempt++) {
+      const result = await pod.exec(['sh', '-c', script], { stdin: request.stdin });
+      const [statusLine = '', ...rest] = result.stdout.split('\n');
+      answer = { status: Number(statusLine.trim()), body: rest.join('\n').trim() };
+      if (!isTransient(answer.status)) return answer;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+    return answer;
   }
 
   async function forgedToken(lifetime: { expiresInSeconds: number }): Promise<string> {

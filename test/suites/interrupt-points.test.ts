@@ -11,13 +11,15 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { survivors, watchDescendants } from './process-tree.ts';
-import { childEnv, inRunSlot, REPO, scratchDir } from './suite-run.ts';
+import { childEnv, inRunSlot, REPO, scratchDir, waitFor } from './suite-run.ts';
 
 const FULL = process.env.PIC_RELIABILITY_SAMPLES === 'full';
 const PLAN = FULL ? { SIGINT: 30, SIGTERM: 10, SIGKILL: 10 } : { SIGINT: 3, SIGTERM: 1, SIGKILL: 2 };
 const SEED = Number(process.env.PIC_RELIABILITY_SEED ?? Date.now() % 100_000);
 /** Signals land between the start and well into the run (an embedded run takes 15-30 s). */
-const EARLIEST_MS = 500;
+const EARLIEST_MS = 0;
+/** From its process start to its first statement (where it starts recording signals). */
+const RUNNER_LOADING_MS = 300;
 const LATEST_MS = 18_000;
 const EXIT_BOUND_MS = 30_000;
 const CASE_TIMEOUT_MS = 120_000;
@@ -84,8 +86,17 @@ describe.concurrent(`one signal at a random point of an embedded run (seed ${SEE
         const scratch = await scratchDir();
         onTestFinished(() => scratch.remove());
         const child = startRun(signal, scratch.dir, scratch.reportDir);
-        const watcher = watchDescendants(child.pid!);
-        await new Promise((resolve) => setTimeout(resolve, atMs));
+        const watcher = watchDescendants(child.pid!, 20);
+        // Points count from the moment the runner's process is up (not npm's own start, before which
+        // a signal ends npm itself, with nothing started).
+        if (signal !== 'SIGKILL') {
+          await waitFor(
+            'the runner process',
+            async () => (watcher.seen().some((p) => p.command === 'node') ? true : undefined),
+            30_000,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, RUNNER_LOADING_MS + atMs));
         if (signal === 'SIGINT') process.kill(-child.pid!, 'SIGINT');
         // Not child.kill(): execa follows it with SIGKILL after 5 s.
         else process.kill(child.pid!, signal);
