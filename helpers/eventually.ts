@@ -4,6 +4,7 @@
 // Anything else fails at once, so real errors are not hidden behind a timeout.
 
 import pRetry from 'p-retry';
+import { emitProgress, HEARTBEAT_MS } from './progress.ts';
 
 /** Thrown by a probe to say "the condition does not hold yet; ask again". */
 export class NotYet extends Error {
@@ -57,6 +58,17 @@ export async function eventually<T>(
 ): Promise<T> {
   const started = Date.now();
   let lastReason = 'no attempt finished';
+  let ok = false;
+  emitProgress({ type: 'wait-start', what, timeoutMs: options.timeoutMs });
+  const heartbeat = setInterval(() => {
+    emitProgress({
+      type: 'wait-heartbeat',
+      what,
+      elapsedMs: Date.now() - started,
+      timeoutMs: options.timeoutMs,
+    });
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   try {
     return await pRetry(
       async () => {
@@ -76,7 +88,10 @@ export async function eventually<T>(
         signal: options.signal,
         shouldRetry: ({ error }) => isRetryable(error, options.retryOn),
       },
-    );
+    ).then((value) => {
+      ok = true;
+      return value;
+    });
   } catch (error) {
     if (isRetryable(error, options.retryOn)) {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -85,5 +100,8 @@ export async function eventually<T>(
       });
     }
     throw error;
+  } finally {
+    clearInterval(heartbeat);
+    emitProgress({ type: 'wait-end', what, elapsedMs: Date.now() - started, ok });
   }
 }

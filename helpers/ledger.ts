@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { progressOrigin } from './progress.ts';
 
 export interface LedgerRecord {
   event: 'created';
@@ -19,6 +20,8 @@ export interface LedgerRecord {
   runId: string;
   /** ISO 8601 time of the record. */
   at: string;
+  /** The suite file that created it, when known (for the progress lines). */
+  origin?: string;
 }
 
 export interface LedgerDeletion {
@@ -55,6 +58,7 @@ export class RunLedger {
       ref: { ...entry.ref },
       runId: this.runId,
       at: new Date().toISOString(),
+      ...(progressOrigin() ? { origin: progressOrigin() } : {}),
     };
     await this.append(record);
     return record;
@@ -113,7 +117,7 @@ export class RunLedger {
  * One ledger line, or undefined when it is not a whole event. A writer that died mid-write leaves a torn
  * line; the next append then starts on the same line, so the last `{"event":` on a line is tried too.
  */
-function parseLedgerLine(line: string): LedgerEvent | undefined {
+export function parseLedgerLine(line: string): LedgerEvent | undefined {
   const trimmed = line.trim();
   if (trimmed === '') return undefined;
   for (const candidate of [trimmed, trimmed.slice(trimmed.lastIndexOf('{"event":'))]) {

@@ -3,11 +3,12 @@
 // in-pod clients. `useSuiteRun()` registers the file's beforeAll/afterAll hooks, and a failure hook that
 // attaches the diagnostics of the file's pods (status, events, env names) to a failed case's report.
 
-import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, inject } from 'vitest';
 import { podDiagnostics } from '../fixtures/pod.ts';
 import { createRunContext, type RunContext } from '../fixtures/run-context.ts';
 import { type FixtureHandle, FixtureStack } from '../fixtures/stack.ts';
 import { runIdLabelSelector } from '../helpers/naming.ts';
+import { setProgressOrigin } from '../helpers/progress.ts';
 import type { CapabilityName, TargetInfo } from '../targets/target.ts';
 import { awsCliClient, type PodClient, type PodClientName, sdkProbeClient } from './pod-clients.ts';
 
@@ -101,6 +102,7 @@ export function useSuiteRun(): SuiteRun {
   let stack: DiagnosableStack | undefined;
   beforeAll(() => {
     const info = targetInfo();
+    setProgressOrigin(expect.getState().testPath);
     run = createRunContext(info);
     stack = new DiagnosableStack({ keep: info.keep });
   });

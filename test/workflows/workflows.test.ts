@@ -1,8 +1,10 @@
 // The GitHub workflows: both parse and validate with GitHub's own workflow parser, run exactly the
 // commands the README's "Continuous integration" section shows, pass only flags the runner and the
-// janitor accept, and have the triggers, permissions, concurrency and report steps they promise.
+// janitor accept, and have the triggers, permissions, concurrency and report steps they promise. Every
+// action is pinned by commit; ci.yml publishes its results with a read-only token (all a pull request
+// from a fork gets); and the case table reaches each job summary once (the runner appends summary.md).
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -22,12 +24,14 @@ interface WorkflowStep {
 }
 interface WorkflowJob {
   'runs-on': string;
+  uses?: string;
+  permissions?: Record<string, string> | string;
   env?: Record<string, string>;
   steps: WorkflowStep[];
 }
 interface WorkflowFile {
   on: Record<string, unknown>;
-  permissions?: Record<string, string>;
+  permissions?: Record<string, string> | string;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   jobs: Record<string, WorkflowJob>;
 }
@@ -96,6 +100,79 @@ function variable(name: string): string {
 }
 
 const PINNED_BY_COMMIT = /@[0-9a-f]{40}$/;
+const WORKFLOW_FILES = readdirSync(`${REPO}/.github/workflows`)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
+
+/**
+ * Every `uses:` line of a workflow as written, with its trailing comment (YAML parsing drops
+ * comments, and the version lives in one): `uses: owner/repo@<sha> # v1.2.3`.
+ */
+function usesLines(content: string): Array<{ line: number; ref: string; comment: string | undefined }> {
+  return content.split('\n').flatMap((text, index) => {
+    const match = /^\s*(?:-\s+)?uses:\s*(['"]?)([^\s'"#]+)\1\s*(?:#\s*(.*?))?\s*$/.exec(text);
+    return match ? [{ line: index + 1, ref: match[2]!, comment: match[3] }] : [];
+  });
+}
+
+/** Every `uses:` value the parsed workflow has: steps' actions and jobs' reusable workflows. */
+function parsedUses(yaml: WorkflowFile): string[] {
+  return Object.values(yaml.jobs).flatMap((job) => [
+    ...(job.uses ? [job.uses] : []),
+    ...(job.steps ?? []).flatMap((step) => (step.uses ? [step.uses] : [])),
+  ]);
+}
+
+/** A local action or reusable workflow, a Docker image by digest, or owner/repo[/path]@<40 hex>. */
+const LOCAL_REF = /^\.\//;
+const DOCKER_BY_DIGEST = /^docker:\/\/[^@\s]+@sha256:[0-9a-f]{64}$/;
+const ACTION_BY_COMMIT = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(?:\/[\w./-]+)?@[0-9a-f]{40}$/;
+/** The version the SHA is, as the trailing comment: `v4`, `v4.3.1`, `v6.5.0`. */
+const VERSION_COMMENT = /^v\d+(?:\.\d+){0,2}(?:[-+][\w.-]+)?$/;
+
+/** No `write` anywhere: `permissions: write-all`, or any scope set to write. */
+function grantsWrite(permissions: WorkflowFile['permissions']): boolean {
+  if (permissions === undefined) return false;
+  if (typeof permissions === 'string') return permissions === 'write-all';
+  return Object.values(permissions).some((level) => level === 'write');
+}
+
+/**
+ * The mikepenz/action-junit-report step neither creates a check run nor comments (both need write
+ * permission: checks, pull-requests) and leaves the job summary to the runner, which appends
+ * summary.md itself. job_summary must be said: the action's default is true.
+ */
+function expectAnnotationsOnly(step: WorkflowStep): void {
+  expect(step.uses).toMatch(PINNED_BY_COMMIT);
+  expect(step.if).toBe('always()');
+  expect(step.with).toMatchObject({
+    report_paths: 'reports/junit.xml',
+    annotate_only: true,
+    job_summary: false,
+  });
+  expect(step.with?.comment ?? false, 'a PR comment needs pull-requests: write').toBe(false);
+  expect(step.with?.token, 'no token with more rights than the job has').toBeUndefined();
+}
+
+/**
+ * The runner appends summary.md to $GITHUB_STEP_SUMMARY (runner/run-conformance.ts; tested in
+ * test/runner/conformance-cli.test.ts), so no step appends it again, and the suite step keeps the
+ * variable the runner reads.
+ */
+function expectSummaryOnce(job: WorkflowJob): void {
+  for (const step of job.steps) {
+    expect(step.run ?? '', `${step.name ?? step.run} writes the job summary itself`).not.toMatch(
+      /GITHUB_STEP_SUMMARY|summary\.md/,
+    );
+    expect(Object.keys((step as { env?: Record<string, string> }).env ?? {})).not.toContain(
+      'GITHUB_STEP_SUMMARY',
+    );
+  }
+  expect(Object.keys(job.env ?? {})).not.toContain('GITHUB_STEP_SUMMARY');
+  const reports = job.steps.filter((s) => s.uses?.startsWith('mikepenz/action-junit-report@'));
+  for (const report of reports)
+    expect(report.with?.job_summary, 'the JUnit action adds its own table').toBe(false);
+}
 
 function expectKnownFlags(commands: string[]): void {
   for (const command of commands) {
@@ -113,6 +190,61 @@ describe('the workflow parser catches mistakes', () => {
     expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([
       "bad.yml (Line: 7, Col: 9): Unexpected value 'bogus'",
     ]);
+  });
+});
+
+describe('every workflow', () => {
+  it('finds the workflows', () => {
+    expect(WORKFLOW_FILES).toEqual(expect.arrayContaining(['ci.yml', 'nightly.yml']));
+  });
+
+  it.each(WORKFLOW_FILES)(
+    '%s pins every action by full commit SHA with its version in a comment',
+    async (file) => {
+      const content = read(`.github/workflows/${file}`);
+      const { yaml } = await loadWorkflow(file);
+      const lines = usesLines(content);
+      // Every `uses:` the parser sees is on a line this test reads (no flow-style or multi-line values).
+      expect(lines.map((l) => l.ref).sort()).toEqual(parsedUses(yaml).sort());
+      expect(lines.length).toBeGreaterThan(0);
+      for (const { line, ref, comment } of lines) {
+        const where = `${file}:${line} ${ref}`;
+        if (LOCAL_REF.test(ref) || DOCKER_BY_DIGEST.test(ref)) continue;
+        expect(ref, `${where} is not pinned by a 40-hex commit SHA`).toMatch(ACTION_BY_COMMIT);
+        expect(comment, `${where} has no "# vX.Y.Z" comment`).toMatch(VERSION_COMMENT);
+      }
+    },
+  );
+
+  it('gives one SHA one version, across the workflows', () => {
+    const versions = new Map<string, Set<string>>();
+    for (const file of WORKFLOW_FILES) {
+      for (const { ref, comment } of usesLines(read(`.github/workflows/${file}`))) {
+        if (!ACTION_BY_COMMIT.test(ref)) continue;
+        versions.set(ref, (versions.get(ref) ?? new Set()).add(comment ?? ''));
+      }
+    }
+    for (const [ref, comments] of versions) expect([...comments], ref).toHaveLength(1);
+  });
+
+  it('catches an action pinned by tag, a short SHA and a SHA without its version', () => {
+    const refs = usesLines(
+      [
+        '      - uses: aws-actions/configure-aws-credentials@v4',
+        '      - uses: actions/checkout@d23441a',
+        '      - uses: actions/checkout@d23441a48e516b6c34aea4fa41551a30e30af803',
+        '      - uses: actions/checkout@d23441a48e516b6c34aea4fa41551a30e30af803 # v6.1.0',
+        '      - uses: ./.github/actions/local',
+      ].join('\n'),
+    );
+    expect(refs.map((r) => ACTION_BY_COMMIT.test(r.ref) && VERSION_COMMENT.test(r.comment ?? ''))).toEqual([
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
+    expect(LOCAL_REF.test(refs[4]!.ref)).toBe(true);
   });
 });
 
@@ -136,15 +268,29 @@ describe('.github/workflows/ci.yml', () => {
     expect(upload.if).toBe('always()');
     expect(upload.with?.path).toBe('reports/');
     const report = stepUsing(job, 'mikepenz/action-junit-report');
-    expect(report.uses).toMatch(PINNED_BY_COMMIT);
-    expect(report.if).toBe('always()');
-    expect(report.with?.report_paths).toBe('reports/junit.xml');
-    expect(yaml.permissions).toMatchObject({ contents: 'read', checks: 'write' });
     // The runner appends summary.md to GITHUB_STEP_SUMMARY itself: the conformance step needs no more.
     const steps = job.steps.map((s) => s.run ?? s.uses ?? '');
     expect(steps.indexOf(report.uses!)).toBeGreaterThan(
       steps.indexOf('npm test -- --suite pod-identity --report-dir reports'),
     );
+  });
+
+  it('publishes the results with a read-only token, so the same on pull requests from forks', async () => {
+    const { yaml, events } = await loadWorkflow('ci.yml');
+    // pull_request_target would hand a fork's code a writable token; pull_request gives it a read-only one.
+    expect(events).not.toContain('pull_request_target');
+    expect(events).not.toContain('workflow_run');
+    expect(yaml.permissions).toEqual({ contents: 'read' });
+    for (const [name, job] of Object.entries(yaml.jobs)) {
+      expect(grantsWrite(job.permissions), `job ${name} asks for write permission`).toBe(false);
+    }
+    const job = Object.values(yaml.jobs)[0]!;
+    expectAnnotationsOnly(stepUsing(job, 'mikepenz/action-junit-report'));
+  });
+
+  it('shows the case table once in the job summary', async () => {
+    const { yaml } = await loadWorkflow('ci.yml');
+    expectSummaryOnce(Object.values(yaml.jobs)[0]!);
   });
 });
 
@@ -193,10 +339,13 @@ describe('.github/workflows/nightly.yml', () => {
     const upload = stepUsing(job, 'actions/upload-artifact');
     expect(upload.if).toBe('always()');
     expect(upload.with?.path).toBe('reports/');
-    const report = stepUsing(job, 'mikepenz/action-junit-report');
-    expect(report.uses).toMatch(PINNED_BY_COMMIT);
-    expect(report.if).toBe('always()');
-    expect(report.with).toMatchObject({ report_paths: 'reports/junit.xml', job_summary: true });
     expect(yaml.concurrency).toEqual({ group: 'nightly-eks-conformance', 'cancel-in-progress': false });
+  });
+
+  it('shows the case table once in the job summary, and the failures as annotations without a check run', async () => {
+    const { yaml } = await loadWorkflow('nightly.yml');
+    const job = Object.values(yaml.jobs)[0]!;
+    expectSummaryOnce(job);
+    expectAnnotationsOnly(stepUsing(job, 'mikepenz/action-junit-report'));
   });
 });
