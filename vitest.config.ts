@@ -35,6 +35,8 @@ export interface ConformanceSelection {
   suites: ReadonlyArray<{ name: string; dir: string }>;
   /** How many files run at once (vitest's maxWorkers); vitest's own default when absent. */
   parallelFiles?: number;
+  /** A custom vitest test runner for every project (the runner's --bail: runner/bail-runner.ts). */
+  testRunner?: string;
 }
 
 /**
@@ -49,7 +51,8 @@ const CASE_TIMEOUTS = {
 };
 
 export function conformanceTestConfig(selection: ConformanceSelection): TestUserConfig {
-  const { suites, parallelFiles } = selection;
+  const { suites, parallelFiles, testRunner } = selection;
+  const runner = testRunner ? { runner: testRunner } : {};
   return {
     // Suites provision real resources: a case gets minutes, not seconds. Waits inside a case are bounded
     // by TargetInfo.waitTimeoutMs.
@@ -68,6 +71,7 @@ export function conformanceTestConfig(selection: ConformanceSelection): TestUser
         test: {
           name: suite.name,
           ...CASE_TIMEOUTS,
+          ...runner,
           dir: suite.dir,
           include: ['*.test.ts'],
           exclude: [`*${LAST_FILE_SUFFIX}`],
@@ -80,6 +84,7 @@ export function conformanceTestConfig(selection: ConformanceSelection): TestUser
         test: {
           name: `${suite.name} (last)`,
           ...CASE_TIMEOUTS,
+          ...runner,
           dir: suite.dir,
           include: [`*${LAST_FILE_SUFFIX}`],
           sequence: { groupOrder: 2 },

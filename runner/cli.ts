@@ -18,6 +18,8 @@ export interface CommandLine {
   configPath?: string;
   list: boolean;
   help: boolean;
+  /** --version: print the version and exit. */
+  version?: boolean;
 }
 
 type ParseArgsOptions = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
@@ -25,10 +27,12 @@ type ParseArgsOptions = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 function parseArgsOptions(): ParseArgsOptions {
   const options: NonNullable<ParseArgsOptions> = {};
   for (const option of RUN_OPTIONS) {
-    options[option.flag] =
-      option.kind === 'list'
+    options[option.flag] = {
+      ...(option.kind === 'list'
         ? { type: 'string', multiple: true }
-        : { type: option.kind === 'boolean' ? 'boolean' : 'string' };
+        : { type: option.kind === 'boolean' ? 'boolean' : 'string' }),
+      ...('short' in option ? { short: option.short } : {}),
+    };
   }
   for (const flag of COMMAND_FLAGS)
     options[flag.flag] = { type: flag.kind === 'boolean' ? 'boolean' : 'string' };
@@ -40,6 +44,7 @@ export function allFlagNames(): string[] {
 }
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
+  refuseShortFlagWithEquals(argv);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options: parseArgsOptions(), strict: true, allowNegative: true });
@@ -59,7 +64,25 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     configPath: raw.config as string | undefined,
     list: raw.list === true,
     help: raw.help === true,
+    ...(raw.version === true ? { version: true } : {}),
   };
+}
+
+/**
+ * parseArgs reads `-t=aws` as the pattern "=aws" (a short flag's value follows it directly, `-taws`):
+ * never what was meant. Refused before parsing, up to a `--` that ends the options.
+ */
+function refuseShortFlagWithEquals(argv: readonly string[]): void {
+  for (const arg of argv) {
+    if (arg === '--') return;
+    for (const option of RUN_OPTIONS) {
+      if (!('short' in option) || !arg.startsWith(`-${option.short}=`)) continue;
+      const value = arg.slice(3) || option.example;
+      throw new UsageError(
+        `${arg} would make "${arg.slice(2)}" the value of -${option.short} (--${option.flag}); write -${option.short} ${value} or --${option.flag}=${value}`,
+      );
+    }
+  }
 }
 
 /**
@@ -127,28 +150,43 @@ export function describeCommonParseError(
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
     return `unexpected argument "${quoted}"; options take the form --name value (see --help)`;
-  const name = /^--([^\s=<]+)/.exec(quoted)?.[1];
-  const flag = name === undefined ? undefined : known.find((k) => k.flag === name);
+  // `--case`, or with a short alias: `-t, --case <value>` (a value missing), `-t` (a value starting with '-').
+  const name = /(?:^|, )--([^\s=<]+)/.exec(quoted)?.[1];
+  const short = /^-([^-\s,])(?:,|$)/.exec(quoted)?.[1];
+  const flag = known.find(
+    (k) => (name !== undefined && k.flag === name) || (short !== undefined && k.option?.short === short),
+  );
   if (code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || !flag) {
     return `${message.split('\n')[0]!.replace(/\.$/, '')}; see --help`;
   }
-  const usage = `--${flag.flag} ${flag.valueName ?? 'VALUE'}`;
-  const example = flag.option?.example ? `, e.g. --${flag.flag} ${flag.option.example}` : '';
+  // The flag as it was typed: a value is missing after the last argument, or follows the word quoted.
+  const alias = flag.option?.short === undefined ? undefined : `-${flag.option.short}`;
+  const typed =
+    alias !== undefined && (quoted === alias || (/argument missing/.test(message) && argv.at(-1) === alias))
+      ? alias
+      : `--${flag.flag}`;
+  const usage = `${typed} ${flag.valueName ?? 'VALUE'}`;
+  const example = flag.option?.example ? `, e.g. ${typed} ${flag.option.example}` : '';
   if (/does not take an argument/.test(message)) {
     const negation = flag.option ? ` or --no-${flag.flag}` : '';
     return `--${flag.flag} is a switch and takes no value; write --${flag.flag}${negation}`;
   }
-  if (/argument missing/.test(message)) return `--${flag.flag} needs a value: ${usage}${example}`;
+  if (/argument missing/.test(message)) return `${typed} needs a value: ${usage}${example}`;
   // "argument is ambiguous": the word after the flag starts with '-'.
-  const at = argv.findIndex((arg, i) => arg === `--${flag.flag}` && argv[i + 1]?.startsWith('-'));
+  const at = argv.findIndex((arg, i) => arg === typed && argv[i + 1]?.startsWith('-'));
   const next = at >= 0 ? argv[at + 1]! : '';
   const nextName = /^--(?:no-)?([^=]+)/.exec(next)?.[1];
-  if (next === '--' || (nextName !== undefined && known.some((k) => k.flag === nextName))) {
-    return `--${flag.flag} needs a value, but the next argument is the option ${next}: ${usage}${example}`;
+  const nextShort = /^-([^-])$/.exec(next)?.[1];
+  if (
+    next === '--' ||
+    (nextName !== undefined && known.some((k) => k.flag === nextName)) ||
+    (nextShort !== undefined && known.some((k) => k.option?.short === nextShort))
+  ) {
+    return `${typed} needs a value, but the next argument is the option ${next}: ${usage}${example}`;
   }
   const problem = flag.option ? valueProblemOf(flag.option, next) : flag.check?.(next);
   if (problem) return problem;
-  return `the value "${next}" of --${flag.flag} starts with "-" and reads as an option; write --${flag.flag}=${next}`;
+  return `the value "${next}" of ${typed} starts with "-" and reads as an option; write --${flag.flag}=${next}`;
 }
 
 function valueProblemOf(option: RunOptionSpec, value: string): string | undefined {
@@ -191,7 +229,8 @@ export function helpText(suiteNames: readonly string[]): string {
   for (const option of RUN_OPTIONS) {
     const value = 'valueName' in option ? ` ${option.valueName}` : '';
     const negation = option.kind === 'boolean' ? `, --no-${option.flag}` : '';
-    rows.push([`--${option.flag}${value}${negation}`, option.description, option.env ?? '']);
+    const alias = 'short' in option ? `-${option.short}, ` : '';
+    rows.push([`${alias}--${option.flag}${value}${negation}`, option.description, option.env ?? '']);
   }
   for (const flag of COMMAND_FLAGS) {
     const value = 'valueName' in flag ? ` ${flag.valueName}` : '';
@@ -209,8 +248,12 @@ export function helpText(suiteNames: readonly string[]): string {
     'Options (flags beat PIC_* environment variables, which beat the config file):',
     ...lines,
     '',
+    'An option of another target (an eks option on embedded, say) is refused as a flag or PIC_* variable',
+    'and ignored in the config file.',
+    '',
     `Suites: ${suiteNames.length > 0 ? suiteNames.join(', ') : '(none found)'}`,
-    'Exit codes: 0 all passed (skips allowed), 1 a case failed, 2 bad usage or configuration, 130/143 interrupted.',
+    'Exit codes: 0 all passed (skips allowed unless --require-all), 1 a case failed (or was flaky, or skipped',
+    'under --require-all), 2 bad usage or configuration, 130/143 interrupted.',
     '',
   ].join('\n');
 }

@@ -3,7 +3,7 @@
 // target-specific --context, --account...) is adding one entry here and reading it in the target.
 
 import { checkNodeSelector, checkToleration } from '../targets/eks/pod-settings.ts';
-import { TARGET_NAMES } from '../targets/target.ts';
+import { TARGET_NAMES, type TargetName } from '../targets/target.ts';
 import { UsageError } from './errors.ts';
 
 export type OptionKind = 'string' | 'boolean' | 'list';
@@ -29,6 +29,13 @@ export interface RunOptionSpec {
   readonly example?: string;
   /** A whole number kept as its decimal text: the config file may give it as a JSON number. */
   readonly numeric?: boolean;
+  /**
+   * The targets the option means something on (default: every target). Given as a flag or a PIC_*
+   * variable for another target it is refused; from the config file it is ignored (settings.ts).
+   */
+  readonly targets?: readonly TargetName[];
+  /** A one-letter alias of the flag: `-t` for --case, as vitest has it. */
+  readonly short?: string;
 }
 
 /** AWS region names, commercial and partitioned: us-east-1, us-gov-west-1, us-isob-east-1. */
@@ -89,6 +96,14 @@ function checkParallel(value: string): string | undefined {
 function checkAccountId(value: string): string | undefined {
   if (/^\d{12}$/.test(value)) return undefined;
   return `malformed AWS account id "${value}"; an account id is 12 digits, e.g. --account 123456789012`;
+}
+
+/** --repeat: enough to see a flaky case, few enough for one run's time. */
+export const MAX_REPEAT = 20;
+
+function checkRepeat(value: string): string | undefined {
+  if (wholeNumberIn(value, 1, MAX_REPEAT)) return undefined;
+  return `invalid --repeat "${value}"; use a whole number from 1 to ${MAX_REPEAT}, e.g. --repeat 5`;
 }
 
 const MAX_CHAOS_SEED = 999_999;
@@ -172,11 +187,12 @@ export const RUN_OPTIONS = [
   {
     key: 'casePattern',
     flag: 'case',
+    short: 't',
     kind: 'string',
     env: 'PIC_CASE',
     valueName: 'PATTERN',
     description:
-      'only the cases whose full name (describe and case) matches this regular expression; the others are reported skipped',
+      "only the cases whose full name (describe and case) matches this regular expression; the others are reported skipped (-t is vitest's name for it)",
     check: checkCasePattern,
     expects: 'a regular expression',
     example: 'aws-cli',
@@ -231,6 +247,7 @@ export const RUN_OPTIONS = [
     env: 'LOCALSTACK_ENDPOINT',
     valueName: 'URL',
     description: 'localstack target: the LocalStack endpoint to use (default: http://localhost:4566)',
+    targets: ['localstack'],
     check: checkHttpUrl,
     expects: 'a URL',
     example: 'http://localhost:4566',
@@ -242,6 +259,7 @@ export const RUN_OPTIONS = [
     env: 'PIC_LOCALSTACK_CONTAINER',
     description:
       'localstack target: start LocalStack in a container for the run (testcontainers; needs Docker)',
+    targets: ['localstack'],
   },
   {
     key: 'localstackImage',
@@ -251,6 +269,7 @@ export const RUN_OPTIONS = [
     valueName: 'IMAGE',
     description:
       'localstack target: image for --localstack-container (default: localstack/localstack:4.14.0, the last that starts without LOCALSTACK_AUTH_TOKEN)',
+    targets: ['localstack'],
     expects: 'an image reference',
     example: 'localstack/localstack:4.14.0',
     check: checkImage('localstack-image', 'localstack/localstack:4.14.0'),
@@ -264,6 +283,7 @@ export const RUN_OPTIONS = [
     description:
       'embedded and localstack targets: simulator pods in namespaces of their own: auto (default: where the kernel allows), required, or off (host processes; the sandbox-only cases skip)',
     choices: ['auto', 'required', 'off'],
+    targets: ['embedded', 'localstack'],
     expects: 'a mode: auto, required or off',
     example: 'auto',
   },
@@ -276,6 +296,7 @@ export const RUN_OPTIONS = [
     description:
       'embedded target: run under the simulator fault profile of this seed (throttling, 5xx, dropped connections, API server errors, propagation delays, agent restarts); the same seed injects the same faults',
     check: checkChaosSeed,
+    targets: ['embedded'],
     expects: `a seed: a whole number from 0 to ${MAX_CHAOS_SEED}`,
     example: '7',
     numeric: true,
@@ -293,6 +314,34 @@ export const RUN_OPTIONS = [
     numeric: true,
   },
   {
+    key: 'repeat',
+    flag: 'repeat',
+    kind: 'string',
+    env: 'PIC_REPEAT',
+    valueName: 'N',
+    description: `run the selection N times, 1 to ${MAX_REPEAT}, and report a case that passed in some repetitions and failed in others as flaky (default 1)`,
+    check: checkRepeat,
+    expects: `a whole number from 1 to ${MAX_REPEAT}`,
+    example: '5',
+    numeric: true,
+  },
+  {
+    key: 'bail',
+    flag: 'bail',
+    kind: 'boolean',
+    env: 'PIC_BAIL',
+    description:
+      'after the first failed case start no more cases, files or repetitions; the cases running then finish, and the teardown runs',
+  },
+  {
+    key: 'requireAll',
+    flag: 'require-all',
+    kind: 'boolean',
+    env: 'PIC_REQUIRE_ALL',
+    description:
+      'count every skipped case as failed (exit 1), e.g. for nightly runs; cases left out by --case are not counted',
+  },
+  {
     key: 'context',
     flag: 'context',
     kind: 'string',
@@ -300,6 +349,7 @@ export const RUN_OPTIONS = [
     valueName: 'NAME',
     description:
       "eks target: kubeconfig context to use (default: the current context if it points at the cluster's endpoint)",
+    targets: ['eks'],
     expects: 'a kubeconfig context name',
     example: 'my-context',
   },
@@ -312,6 +362,7 @@ export const RUN_OPTIONS = [
     description:
       'eks target: AWS account the run may create resources in (repeatable); any other account stops the run before it creates anything',
     check: checkAccountId,
+    targets: ['eks'],
     expects: 'a 12-digit AWS account id',
     example: '123456789012',
   },
@@ -321,6 +372,7 @@ export const RUN_OPTIONS = [
     kind: 'boolean',
     env: 'PIC_YES',
     description: "eks target: without --account, run in the credentials' account anyway",
+    targets: ['eks'],
   },
   {
     key: 'nodeSelector',
@@ -330,6 +382,7 @@ export const RUN_OPTIONS = [
     valueName: 'KEY=VALUE',
     description: 'eks target: node label the test pods must run on (repeatable)',
     check: withExample(checkNodeSelector, '--node-selector kubernetes.io/arch=amd64'),
+    targets: ['eks'],
     expects: 'a node label KEY=VALUE',
     example: 'kubernetes.io/arch=amd64',
   },
@@ -341,6 +394,7 @@ export const RUN_OPTIONS = [
     valueName: 'KEY=VALUE:EFFECT',
     description: 'eks target: taint the test pods tolerate (repeatable; KEY:EFFECT tolerates any value)',
     check: withExample(checkToleration, '--toleration dedicated=ci:NoSchedule'),
+    targets: ['eks'],
     expects: 'a taint KEY=VALUE:EFFECT',
     example: 'dedicated=ci:NoSchedule',
   },
@@ -364,6 +418,13 @@ export const RUN_OPTIONS = [
     env: 'PIC_KEEP',
     description: 'keep what the run created (no teardown) and list it in the summary',
   },
+  {
+    key: 'verbose',
+    flag: 'verbose',
+    kind: 'boolean',
+    env: 'PIC_VERBOSE',
+    description: 'print every resource created or deleted and every wait, with its elapsed time',
+  },
 ] as const satisfies readonly RunOptionSpec[];
 
 /** Flags that steer the command itself; they have no environment variable or config-file key. */
@@ -377,6 +438,11 @@ export const COMMAND_FLAGS = [
   },
   { flag: 'list', kind: 'boolean', description: 'list suites and cases without running anything' },
   { flag: 'help', kind: 'boolean', description: 'show this help' },
+  {
+    flag: 'version',
+    kind: 'boolean',
+    description: 'print the version (and the git commit, from a checkout) and exit',
+  },
 ] as const;
 
 type ValueOfKind<K extends OptionKind> = K extends 'boolean' ? boolean : K extends 'list' ? string[] : string;

@@ -1,13 +1,15 @@
 // The run's outcome as plain data, converted once from vitest's reported tasks, with every string
 // already redacted. junit.xml and summary.md are both rendered from this model.
 
-import { basename, dirname } from 'node:path';
+import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { SerializedError, TestCase, TestModule, TestSuite } from 'vitest/node';
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import type { PreflightCheck, TargetName } from '../targets/target.ts';
 import { type SuiteFolder, suiteFileOf } from './suites.ts';
 import type { TeardownResult } from './teardown.ts';
+import type { ToolInfo } from './version.ts';
 
 export type CaseStatus = 'passed' | 'failed' | 'skipped' | 'not run';
 
@@ -36,8 +38,13 @@ export interface FileReport {
   suite: string;
   /** `<suite>/<file without .test.ts>`, e.g. pod-identity/credentials. */
   name: string;
-  /** Path relative to the suites folder. */
+  /** Path relative to the suites folder: `<suite>/<file>.test.ts`. */
   path: string;
+  /**
+   * The file as the reports point at it (junit.xml's `file`): relative to the package root
+   * (`suites/pod-identity/credentials.test.ts`), else to the working directory, else absolute.
+   */
+  file?: string;
   durationMs: number;
   cases: CaseReport[];
   /** Errors outside any case: the file failed to load, a hook failed. */
@@ -46,6 +53,8 @@ export interface FileReport {
 
 export interface RunReport {
   runId: string;
+  /** The tool's version and, from a git checkout, its commit. */
+  tool?: ToolInfo;
   target: TargetName;
   cluster?: string;
   region?: string;
@@ -74,6 +83,32 @@ declare module 'vitest' {
 
 export const NAME_SEPARATOR = ' › ';
 
+/** Where the reports' file paths are relative to. */
+export interface ReportRoots {
+  /** The package root: the repository root of a checkout. */
+  packageRoot: string;
+  cwd: string;
+}
+
+/** This package's root and the process's working directory. */
+function defaultRoots(): ReportRoots {
+  return { packageRoot: fileURLToPath(new URL('..', import.meta.url)), cwd: process.cwd() };
+}
+
+/**
+ * A suite file's path as the reports show it: relative to the package root when it is inside it (the
+ * bundled suites: `suites/pod-identity/credentials.test.ts`), else relative to the working directory
+ * when inside that (a --suites-dir of the project that runs the tool), else absolute. Always `/`.
+ */
+export function reportedFilePath(absolutePath: string, roots: ReportRoots = defaultRoots()): string {
+  const inside = (root: string) => {
+    const path = relative(root, absolutePath);
+    return path !== '' && !path.startsWith('..') && !isAbsolute(path) ? path : undefined;
+  };
+  const path = inside(roots.packageRoot) ?? inside(roots.cwd) ?? absolutePath;
+  return path.split(sep).join('/');
+}
+
 /** The note vitest gives a case it cancelled (it reports such a case as skipped). */
 const VITEST_CANCELLED_NOTE = /^The test run was aborted/;
 
@@ -84,6 +119,7 @@ export function summarizeFiles(
   interruptedBy: string | undefined,
   /** The run's --case pattern: cases it leaves out are skipped for that reason. */
   casePattern?: string,
+  roots: ReportRoots = defaultRoots(),
 ): FileReport[] {
   const selected = casePattern ? new RegExp(casePattern) : undefined;
   const files: FileReport[] = [];
@@ -101,6 +137,7 @@ export function summarizeFiles(
       suite,
       name: clean(path.replace(/\.test\.ts$/, '')),
       path: clean(path),
+      file: clean(reportedFilePath(module.moduleId, roots)),
       durationMs: module.diagnostic().duration,
       cases,
       // A failed beforeAll/afterAll of a describe block is that suite's error, not the module's.
@@ -114,15 +151,18 @@ export function summarizeFiles(
 
 /** Files an interrupt kept from starting, listed from their source: every case `not run`. */
 export function unstartedFiles(
-  files: ReadonlyArray<{ suite: string; path: string; cases: string[] }>,
+  /** moduleId: the file's absolute path, when known. */
+  files: ReadonlyArray<{ suite: string; path: string; cases: string[]; moduleId?: string }>,
   casePattern: string | undefined,
   interruptedBy: string,
+  roots: ReportRoots = defaultRoots(),
 ): FileReport[] {
   const selected = casePattern ? new RegExp(casePattern) : undefined;
   return files.map((file) => ({
     suite: file.suite,
     name: file.path.replace(/\.test\.ts$/, ''),
     path: file.path,
+    ...(file.moduleId ? { file: reportedFilePath(file.moduleId, roots) } : {}),
     durationMs: 0,
     cases: file.cases.map((name): CaseReport => {
       // vitest matches --case against the names joined with spaces.
@@ -263,9 +303,23 @@ export function countCases(files: readonly FileReport[]): Record<CaseStatus, num
   return counts;
 }
 
-/** Exit code 1 when anything failed or nothing ran; the caller handles signals and usage errors. */
+/** What the teardown after the run (or after a signal) could not delete. */
+export function teardownFailures(report: Pick<RunReport, 'teardown'>): TeardownResult[] {
+  return report.teardown.filter((result) => !result.ok);
+}
+
+/**
+ * Exit code 1 when anything failed, the teardown left resources behind, or nothing ran; the caller
+ * handles signals and usage errors.
+ */
 export function runFailed(report: RunReport): boolean {
   const counts = countCases(report.files);
   const fileErrors = report.files.some((file) => file.errors.length > 0);
-  return counts.failed > 0 || fileErrors || report.runErrors.length > 0 || counts.total === 0;
+  return (
+    counts.failed > 0 ||
+    fileErrors ||
+    report.runErrors.length > 0 ||
+    teardownFailures(report).length > 0 ||
+    counts.total === 0
+  );
 }

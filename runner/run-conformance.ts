@@ -14,7 +14,7 @@ import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { caseCachePath, rememberCases, rememberedCases } from './case-cache.ts';
 import { helpText, parseCommandLine } from './cli.ts';
 import { TIMED_OUT, within } from './deadline.ts';
-import { ConfigurationError, isUserFacingError, TargetStartError, UsageError } from './errors.ts';
+import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
 import { type LeftoverScope, leftoverHint, leftoverScope } from './janitor-hint.ts';
 import { renderJunit } from './junit.ts';
@@ -32,6 +32,7 @@ import {
   summarizeFiles,
   unstartedFiles,
 } from './results.ts';
+import { applyRunControls } from './run-controls.ts';
 import { type RunSettings, resolveSettings } from './settings.ts';
 import { findSuites, resolveSuiteFiles } from './suites.ts';
 import { renderSummary } from './summary.ts';
@@ -72,6 +73,10 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       deps.stdout.write(helpText(bundled.map((suite) => suite.name)));
       return EXIT_PASSED;
     }
+    if (commandLine.version) {
+      deps.stdout.write(`${await versionLine(deps.packageRoot)}\n`);
+      return EXIT_PASSED;
+    }
     const suitesIn = (dirs: readonly string[]) => findSuites(deps.suitesRoot, dirs, deps.cwd);
     const settings = await resolveSettings({
       commandLine,
@@ -79,11 +84,6 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       cwd: deps.cwd,
       availableSuites: async (dirs) => (await suitesIn(dirs)).map((suite) => suite.name),
     });
-    if (settings.chaos !== undefined && settings.target !== 'embedded') {
-      throw new UsageError(
-        `--chaos injects faults into the embedded simulator; the ${settings.target} target has none to inject: drop --chaos or use --target embedded`,
-      );
-    }
     const suites = (await suitesIn(settings.suitesDirs ?? [])).filter((suite) =>
       settings.suites.includes(suite.name),
     );
@@ -93,6 +93,7 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       parallelFiles: Number(settings.parallel ?? DEFAULT_PARALLEL_FILES),
       ...(settings.files ? { files: await resolveSuiteFiles(suites, settings.files) } : {}),
       ...(settings.casePattern ? { casePattern: settings.casePattern } : {}),
+      ...(settings.bail ? { bail: true } : {}),
     };
     if (commandLine.list) return await listCases(selection, deps);
     await checkReportDirUsable(settings.reportDir);
@@ -112,6 +113,12 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
     warn(`${PREFIX} ${text}`);
     return EXIT_FAILED;
   }
+}
+
+/** `pod-identity-conformance 0.1.0 (5dfef44)`; the commit only when the package is a git checkout. */
+async function versionLine(packageRoot: string): Promise<string> {
+  const { version, commit } = (await import('./version.ts')).toolInfo(packageRoot);
+  return `pod-identity-conformance ${version}${commit ? ` (${commit.slice(0, 7)})` : ''}`;
 }
 
 async function listCases(selection: SuiteSelection, deps: RunnerDeps): Promise<number> {
@@ -154,6 +161,11 @@ async function runSelected(
   let teardown: TeardownResult[] = [];
   let kept: LedgerRecord[] | undefined;
   let unstarted: FileReport[] = [];
+  // --repeat: the repetitions before the last, as the report shows them (the last is `outcome`).
+  const repetitions = Number(settings.repeat ?? 1);
+  const earlierRounds: FileReport[][] = [];
+  // --bail stopped the run (the last repetition).
+  let bailed = false;
   try {
     try {
       // Interrupted before it started: nothing to start, only the reports to write.
@@ -180,18 +192,37 @@ async function runSelected(
         stdout: redactingStream(deps.stdout, redact),
         stderr: redactingStream(deps.stderr, redact),
       };
-      if (!interrupts.signal) {
+      const earlierErrors: unknown[] = [];
+      for (let round = 1; round <= repetitions && !interrupts.signal; round++) {
+        if (round > 1) {
+          earlierRounds.push(
+            summarizeFiles(outcome.modules, selection.suites, redact, undefined, selection.casePattern, {
+              packageRoot: deps.packageRoot,
+              cwd: deps.cwd,
+            }),
+          );
+          earlierErrors.push(...outcome.unhandledErrors);
+        }
+        if (repetitions > 1) deps.stdout.write(`${PREFIX} repetition ${round} of ${repetitions}\n`);
         const { runSuites } = await import('./vitest-session.ts');
         // Whatever happens to the run, the ledger's leftovers are still torn down below.
-        outcome = await runSuites(selection, output, { info, abortSignal: interrupts.abortSignal }).catch(
-          (error: unknown): SuiteRunOutcome => ({ ...outcome, unhandledErrors: [error] }),
-        );
+        outcome = await runSuites(selection, output, {
+          info,
+          abortSignal: interrupts.abortSignal,
+          verbose: settings.verbose ?? false,
+        }).catch((error: unknown): SuiteRunOutcome => ({ ...NO_OUTCOME, unhandledErrors: [error] }));
         if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
         if (outcome.abandoned)
           warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
         if (outcome.closeTimedOut)
           warn(`${PREFIX} vitest did not close its workers in time; tearing down without waiting for them`);
+        if (outcome.noTestFiles || outcome.abandoned) break;
+        // --bail: a case failed, so no more repetitions either.
+        bailed = outcome.bailed === true && !interrupts.signal;
+        if (bailed) break;
       }
+      if (earlierErrors.length > 0)
+        outcome = { ...outcome, unhandledErrors: [...earlierErrors, ...outcome.unhandledErrors] };
       if (interrupts.signal) unstarted = await casesNeverStarted(selection, outcome, interrupts.signal);
       else await rememberCases(caseCachePath(selection.packageRoot), collectedFiles(outcome));
       const outstanding = await new RunLedger(ledgerPathFor(settings.reportDir, runId), runId).outstanding();
@@ -224,6 +255,7 @@ async function runSelected(
 
   const report: RunReport = {
     runId,
+    tool: (await import('./version.ts')).toolInfo(deps.packageRoot),
     target: settings.target,
     cluster: target?.info.cluster.name ?? settings.cluster,
     region: target?.info.region ?? settings.region,
@@ -231,7 +263,10 @@ async function runSelected(
     startedAt,
     durationMs: Date.now() - startedAt.getTime(),
     files: [
-      ...summarizeFiles(outcome.modules, selection.suites, redact, interrupts.signal, selection.casePattern),
+      ...summarizeFiles(outcome.modules, selection.suites, redact, interrupts.signal, selection.casePattern, {
+        packageRoot: deps.packageRoot,
+        cwd: deps.cwd,
+      }),
       ...unstarted,
     ].sort((a, b) => a.name.localeCompare(b.name)),
     runErrors: outcome.unhandledErrors
@@ -242,11 +277,28 @@ async function runSelected(
     teardown: teardown.map((t) => ({ ...t, ...(t.error ? { error: redact(t.error) } : {}) })),
     ...(target?.preflight ? { preflight: target.preflight } : {}),
   };
+  // --repeat, --bail, --require-all (run-controls.ts): the repetitions merged into one case each, the
+  // verdicts applied; the lines about them and about capability skips go before the result line.
+  const controls = applyRunControls([...earlierRounds, report.files], {
+    repetitions,
+    bail: bailed && !interrupts.signal,
+    requireAll: settings.requireAll === true,
+  });
+  report.files = controls.files;
+  for (const line of controls.lines)
+    deps.stdout.write(`${redact(line.startsWith(' ') ? line : `${PREFIX} ${line}`)}\n`);
   await writeReports(report, settings.reportDir, deps, warn);
 
   if (interrupts.signal) return SIGNAL_EXIT_CODES[interrupts.signal];
   return runFailed(report) ? EXIT_FAILED : EXIT_PASSED;
 }
+
+const NO_OUTCOME: SuiteRunOutcome = {
+  modules: [],
+  unhandledErrors: [],
+  noTestFiles: false,
+  abandoned: false,
+};
 
 /** Files the run collected without a load error, with their case names (for the case cache). */
 function collectedFiles(outcome: SuiteRunOutcome) {
@@ -336,6 +388,12 @@ async function deleteOutstanding(
     const message = error instanceof Error ? error.message : String(error);
     results = outstanding.map((record) => ({ record, ok: false, error: message }));
   }
+  for (const result of results) {
+    const what = `${result.record.kind} ${Object.values(result.record.ref).join('/')}`;
+    warn(
+      `${PREFIX} teardown: ${what} ${result.ok ? 'deleted' : `not deleted: ${result.error ?? 'unknown error'}`}`,
+    );
+  }
   const failed = results.filter((r) => !r.ok);
   warn(
     `${PREFIX} ${outstanding.length} resource(s) were still listed in the run ledger: ${results.length - failed.length} deleted, ${failed.length} not`,
@@ -356,6 +414,7 @@ async function writePreflightReports(
   const { settings, runId, startedAt } = run;
   const report: RunReport = {
     runId,
+    tool: (await import('./version.ts')).toolInfo(deps.packageRoot),
     target: settings.target,
     cluster: settings.cluster,
     region: settings.region,
@@ -395,7 +454,9 @@ async function writeReports(
   const counts = countCases(report.files);
   const relativeDir = relative(deps.cwd, reportDir);
   const where = relativeDir === '' ? '.' : relativeDir.startsWith('..') ? reportDir : relativeDir;
+  const notDeleted = report.teardown.filter((t) => !t.ok).length;
+  const teardownFailed = notDeleted > 0 ? `, teardown: ${notDeleted} resource(s) not deleted` : '';
   deps.stdout.write(
-    `${PREFIX} run ${report.runId} on ${report.target}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts['not run']} not run; reports in ${where}/ (junit.xml, summary.md)\n`,
+    `${PREFIX} run ${report.runId} on ${report.target}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts['not run']} not run${teardownFailed}; reports in ${where}/ (junit.xml, summary.md)\n`,
   );
 }

@@ -81,16 +81,62 @@ export async function resolveSettings(sources: SettingsSources): Promise<RunSett
       origin[option.key] = layer.describe(option);
     }
   }
+  const target = (merged.target as TargetName | undefined) ?? DEFAULT_TARGET;
+  refuseOptionsOfOtherTargets(layers, target, origin.target);
+  // What is left of another target came from a config file, which may serve several targets: ignored.
+  for (const option of RUN_OPTIONS) {
+    if (!appliesTo(option, target)) delete merged[option.key];
+  }
   const available = await sources.availableSuites((merged.suitesDirs as string[] | undefined) ?? []);
   const suites = (merged.suites as string[] | undefined) ?? [...available];
   checkSuites(suites, available, origin.suites);
   return {
     ...(merged as OptionValues),
     suites: [...new Set(suites)],
-    target: (merged.target as TargetName | undefined) ?? DEFAULT_TARGET,
+    target,
     reportDir: resolve(sources.cwd, (merged.reportDir as string | undefined) ?? DEFAULT_REPORT_DIR),
     keep: (merged.keep as boolean | undefined) ?? false,
   };
+}
+
+function appliesTo(option: RunOptionSpec, target: TargetName): boolean {
+  return option.targets === undefined || option.targets.includes(target);
+}
+
+/**
+ * An option of another target given as a flag or a PIC_* variable would do nothing on this one: a
+ * mistake (the wrong target, or a flag left over), refused with one line. A switch turned off
+ * (`--no-yes`, `PIC_YES=0`) asks for nothing and passes, and so does LOCALSTACK_ENDPOINT: LocalStack's
+ * own tools read it too, so it may be set for them. Flags are named first.
+ */
+function refuseOptionsOfOtherTargets(
+  layers: readonly Layer[],
+  target: TargetName,
+  targetFrom: string | undefined,
+): void {
+  for (const layer of [...layers].reverse()) {
+    if (layer.origin.kind === 'config') continue;
+    for (const option of RUN_OPTIONS as readonly RunOptionSpec[]) {
+      if (appliesTo(option, target)) continue;
+      const value = (layer.values as Record<string, unknown>)[option.key];
+      if (value === undefined || value === false) continue;
+      if (layer.origin.kind === 'env' && !option.env?.startsWith('PIC_')) continue;
+      const given = layer.describe(option);
+      const targets = option.targets ?? [];
+      const names =
+        targets.length === 1 ? `the ${targets[0]} target` : `the ${targets.join(' and ')} targets`;
+      const current =
+        targetFrom === undefined
+          ? `${target} (the default)`
+          : targetFrom.startsWith('--')
+            ? target
+            : `${target} (from ${targetFrom})`;
+      const drop = layer.origin.kind === 'flag' ? `drop ${given}` : `unset ${given}`;
+      throw new UsageError(
+        `${given} applies only to ${names}, and this run's target is ${current}; ${drop} or pass --target ${targets[0]}`,
+      );
+    }
+  }
 }
 
 /** Every value of a layer: not empty, no empty list item, one of the choices, passing its check. */

@@ -1,11 +1,19 @@
-// summary.md: the run at a glance for people (and for GitHub's job summary): where it ran, a row per
-// case with its status, duration and notes, totals, failures with their diffs, what --keep kept and what
-// the teardown did. Rendered from the redacted RunReport.
+// summary.md: the run at a glance for people (and for GitHub's job summary): what ran where (tool
+// version and commit, target, cluster, region), a row per case with its status, duration and notes,
+// totals, failures with their diffs, what --keep kept and what the teardown did (and failed to do).
+// Rendered from the redacted RunReport.
 
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import { leftoverHint } from './janitor-hint.ts';
 import { preflightFailed } from './preflight.ts';
-import { countCases, type FailureReport, NAME_SEPARATOR, type RunReport } from './results.ts';
+import {
+  countCases,
+  type FailureReport,
+  NAME_SEPARATOR,
+  type RunReport,
+  runFailed,
+  teardownFailures,
+} from './results.ts';
 
 const MAX_FAILURE_DETAILS = 4000;
 
@@ -27,10 +35,37 @@ function outcome(report: RunReport): string {
   if (report.interruptedBy) return `interrupted (${report.interruptedBy})`;
   if (report.preflight && preflightFailed(report.preflight)) return 'preflight failed, nothing was created';
   const counts = countCases(report.files);
-  const failed =
-    counts.failed > 0 || report.runErrors.length > 0 || report.files.some((f) => f.errors.length > 0);
-  if (failed) return 'failed';
-  return counts.total === 0 ? 'no cases ran' : 'passed';
+  const failedOtherwise =
+    report.runErrors.length > 0 ||
+    report.files.some((f) => f.errors.length > 0) ||
+    teardownFailures(report).length > 0;
+  if (counts.total === 0 && !failedOtherwise) return 'no cases ran';
+  return runFailed(report) ? 'failed' : 'passed';
+}
+
+function toolRows(report: RunReport): string[] {
+  if (!report.tool) return [];
+  return [
+    `| Version | pod-identity-conformance ${cell(report.tool.version)} |`,
+    `| Commit | ${cell(report.tool.commit ?? '- (not a git checkout)')} |`,
+  ];
+}
+
+function teardownFailureBlock(report: RunReport): string[] {
+  const failed = teardownFailures(report);
+  if (failed.length === 0) return [];
+  const lines = failed.map((t) => `${t.record.kind} ${describeRef(t.record)}: ${t.error ?? 'unknown error'}`);
+  return failureBlock('teardown', {
+    type: 'TeardownFailure',
+    message: `${failed.length} of ${report.teardown.length} resource(s) still listed in the run ledger were not deleted`,
+    details: [...lines, '', `What is left: ${leftoverHint(report)}`].join('\n'),
+  });
+}
+
+/** `; teardown: 2 resource(s) not deleted` when the teardown failed. */
+function teardownTotal(report: RunReport): string {
+  const failed = teardownFailures(report).length;
+  return failed > 0 ? `; teardown: ${failed} resource(s) not deleted` : '';
 }
 
 function fence(text: string): string[] {
@@ -68,6 +103,7 @@ export function renderSummary(report: RunReport): string {
     '',
     '| | |',
     '|---|---|',
+    ...toolRows(report),
     `| Target | ${cell(report.target)} |`,
     `| Cluster | ${cell(report.cluster ?? '-')} |`,
     `| Region | ${cell(report.region ?? '-')} |`,
@@ -76,7 +112,7 @@ export function renderSummary(report: RunReport): string {
     `| Duration | ${duration(report.durationMs)} |`,
     '',
     ...preflightSection(report),
-    `**Totals:** ${counts.total} cases: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts['not run']} not run`,
+    `**Totals:** ${counts.total} cases: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts['not run']} not run${teardownTotal(report)}`,
     '',
     '## Cases',
     '',
@@ -106,7 +142,9 @@ export function renderSummary(report: RunReport): string {
     ...file.errors.flatMap((error) => failureBlock(`${file.name} (file)`, error)),
   ]);
   const runErrors = report.runErrors.flatMap((error) => failureBlock('Outside any file', error));
-  if (failures.length + runErrors.length > 0) lines.push('## Failures', '', ...failures, ...runErrors);
+  const teardown = teardownFailureBlock(report);
+  if (failures.length + runErrors.length + teardown.length > 0)
+    lines.push('## Failures', '', ...failures, ...runErrors, ...teardown);
 
   if (report.kept) {
     lines.push('## Kept resources', '');
@@ -138,6 +176,13 @@ export function renderSummary(report: RunReport): string {
       ),
       '',
     );
+    const failed = teardownFailures(report).length;
+    if (failed > 0) {
+      lines.push(
+        `**${failed} resource(s) were not deleted**${report.interruptedBy ? '' : ', so the run failed'}; ${leftoverHint(report)}.`,
+        '',
+      );
+    }
   } else if (report.interruptedBy && !report.kept) {
     lines.push(
       '## Teardown',

@@ -2,19 +2,26 @@
 // list the selected suites' cases without running them, or to run them with the resolved target handed
 // to the tests (inject('target')).
 
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CancelReason, SerializedError } from 'vitest';
 import {
   type CliOptions,
   createVitest,
   type Reporter,
+  type TestCase,
   type TestModule,
   type TestRunEndReason,
   type Vitest,
 } from 'vitest/node';
+import { ledgerPathFor } from '../helpers/ledger.ts';
 import type { TargetInfo } from '../targets/target.ts';
 import { conformanceTestConfig } from '../vitest.config.ts';
+import { bailMarkerPath } from './bail.ts';
 import { TIMED_OUT, within } from './deadline.ts';
 import { STOP_SIGNALS } from './interrupts.ts';
+import { ProgressReporter } from './progress.ts';
 import type { OutputStream } from './redacting-stream.ts';
 import { caseName } from './results.ts';
 import { type SuiteFolder, suiteFileOf } from './suites.ts';
@@ -29,7 +36,15 @@ export interface SuiteSelection {
   files?: readonly string[];
   /** Only the cases whose full name matches (--case, vitest's testNamePattern). */
   casePattern?: string;
+  /**
+   * --bail: after the first failed case no suite and no case starts (bail-runner.ts); the cases running
+   * then finish, and the started suites' afterAll hooks run. Ignored when listing.
+   */
+  bail?: boolean;
 }
+
+/** The vitest workers' test runner under --bail. */
+const BAIL_RUNNER = fileURLToPath(new URL('./bail-runner.ts', import.meta.url));
 
 export interface VitestOutput {
   stdout: OutputStream;
@@ -44,13 +59,17 @@ const CLOSE_TIMEOUT_MS = { interrupted: 5_000, ended: 30_000 };
 async function openVitest(
   selection: SuiteSelection,
   output: VitestOutput,
-  extra: { reporters: Array<Reporter | 'default'>; provide?: { target: TargetInfo } },
+  extra: { reporters: Array<Reporter | string>; provide?: { target: TargetInfo } },
 ): Promise<Vitest> {
   const before = new Map(STOP_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const options: CliOptions = {
     config: false,
     root: selection.packageRoot,
-    ...conformanceTestConfig({ suites: selection.suites, parallelFiles: selection.parallelFiles }),
+    ...conformanceTestConfig({
+      suites: selection.suites,
+      parallelFiles: selection.parallelFiles,
+      ...(selection.bail ? { testRunner: BAIL_RUNNER } : {}),
+    }),
     reporters: extra.reporters,
     ...(extra.provide ? { provide: extra.provide } : {}),
     ...(selection.casePattern ? { testNamePattern: selection.casePattern } : {}),
@@ -111,6 +130,29 @@ class RunRecorder implements Reporter {
   readonly modules = new Map<string, TestModule>();
   unhandledErrors: ReadonlyArray<SerializedError> = [];
   endReason: TestRunEndReason | undefined;
+  /** --bail: written at the first failure, the workers start nothing more (bail-runner.ts). */
+  readonly bailMarker: string | undefined;
+  bailed = false;
+
+  constructor(bailMarker?: string) {
+    this.bailMarker = bailMarker;
+  }
+
+  #bail(): void {
+    if (this.bailMarker === undefined || this.bailed) return;
+    this.bailed = true;
+    // Synchronously: a worker about to start its next case must see it.
+    writeFileSync(this.bailMarker, '');
+  }
+
+  onTestCaseResult(testCase: TestCase): void {
+    if (testCase.result().state === 'failed') this.#bail();
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    // A file that would not load, or a failed beforeAll/afterAll: the module failed without a failed case.
+    if (module.state() === 'failed') this.#bail();
+  }
 
   onTestModuleQueued(module: TestModule): void {
     this.modules.set(module.moduleId, module);
@@ -140,16 +182,46 @@ export interface SuiteRunOutcome {
   abandoned: boolean;
   /** vitest did not close within its bound (its workers are left to end with the process). */
   closeTimedOut?: boolean;
+  /** --bail stopped the run: a case (or a file) failed, and nothing started after it. */
+  bailed?: boolean;
 }
 
 export async function runSuites(
   selection: SuiteSelection,
   output: VitestOutput,
-  options: { info: TargetInfo; abortSignal: AbortSignal },
+  options: { info: TargetInfo; abortSignal: AbortSignal; verbose?: boolean },
 ): Promise<SuiteRunOutcome> {
-  const recorder = new RunRecorder();
+  const recorder = new RunRecorder(
+    selection.bail ? bailMarkerPath(options.info.reportDir, options.info.runId) : undefined,
+  );
+  // The workers (forked after this) append their waits here; the progress reporter reads it.
+  const progressPath = join(options.info.reportDir, `progress-${options.info.runId}.jsonl`);
+  process.env.PIC_PROGRESS_FILE = progressPath;
+  const progress = new ProgressReporter({
+    ledgerPath: ledgerPathFor(options.info.reportDir, options.info.runId),
+    progressPath,
+    tty: Boolean((output.stdout as { isTTY?: boolean }).isTTY),
+    verbose: options.verbose ?? false,
+    fileName: (moduleId) => suiteFileOf(selection.suites, moduleId)?.path ?? moduleId,
+    write: (line) => output.stdout.write(`${line}\n`),
+  });
   const vitest = await openVitest(selection, output, {
-    reporters: ['default', recorder],
+    reporters: [
+      'default',
+      recorder,
+      progress,
+      // On GitHub Actions, vitest's `github-actions` reporter: an `::error` annotation per failed case,
+      // at the line that failed. Not its job summary (summary.md is appended to GITHUB_STEP_SUMMARY)
+      // nor a notice per case note (noteForReport), which would bury the errors.
+      ...(process.env.GITHUB_ACTIONS === 'true'
+        ? [
+            new (await import('vitest/node')).GithubActionsReporter({
+              displayAnnotations: false,
+              jobSummary: { enabled: false },
+            }),
+          ]
+        : []),
+    ],
     provide: { target: options.info },
   });
   let ended: { abandoned: boolean; noTestFiles: boolean } = { abandoned: false, noTestFiles: false };
@@ -163,12 +235,14 @@ export async function runSuites(
       const bound = options.abortSignal.aborted ? CLOSE_TIMEOUT_MS.interrupted : CLOSE_TIMEOUT_MS.ended;
       closeTimedOut = (await within(vitest.close(), bound)) === TIMED_OUT;
     }
+    if (recorder.bailMarker) rmSync(recorder.bailMarker, { force: true });
   }
   return {
     modules: [...recorder.modules.values()],
     unhandledErrors: recorder.unhandledErrors,
     ...ended,
     closeTimedOut,
+    ...(recorder.bailed ? { bailed: true } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import pRetry from 'p-retry';
 
 export interface PodCredentials {
   accessKeyId: string;
@@ -58,7 +59,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): AssumeRoleFo
   const base = new URL(options.endpoint);
   const timeoutMs = options.timeoutMs ?? 5000;
 
-  return async (clusterName, token) => {
+  const once = async (clusterName: string, token: string): Promise<PodCredentials> => {
     const body = JSON.stringify({ token });
     const basePath = base.pathname.replace(/\/$/, '');
     const request = new HttpRequest({
@@ -109,6 +110,27 @@ export function createEksAuthClient(options: EksAuthClientOptions): AssumeRoleFo
       associationId: association?.associationId ?? '',
     };
   };
+  // As the agent's AWS SDK for Go does (the standard retryer): up to 3 attempts for throttling, 5xx and
+  // connection failures, with jittered exponential back-off.
+  return (clusterName, token) =>
+    pRetry(() => once(clusterName, token), {
+      retries: MAX_ATTEMPTS - 1,
+      minTimeout: 50,
+      maxTimeout: 1000,
+      randomize: true,
+      shouldRetry: ({ error }) => isRetryable(error),
+    });
+}
+
+const MAX_ATTEMPTS = 3;
+const THROTTLING_CODES = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling']);
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof EksAuthResponseError) {
+    return error.status >= 500 || error.status === 429 || THROTTLING_CODES.has(error.code);
+  }
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'EPIPE' || code === 'ETIMEDOUT';
 }
 
 function send(

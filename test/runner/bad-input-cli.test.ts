@@ -33,12 +33,14 @@ function collector(lines: string[]): Writable {
 
 async function run(argv: string[], env: Record<string, string> = {}) {
   const started: string[] = [];
+  const settings: unknown[] = [];
   const out: string[] = [];
   const err: string[] = [];
   const factory =
     (name: string): TargetFactory =>
-    async () => {
+    async (given) => {
       started.push(name);
+      settings.push(given);
       throw new Error(`the ${name} target must not be started on bad input`);
     };
   const deps: RunnerDeps = {
@@ -58,7 +60,7 @@ async function run(argv: string[], env: Record<string, string> = {}) {
     },
   };
   const code = await runConformance(argv, deps);
-  return { code, stdout: out.join(''), stderr: err.join(''), started };
+  return { code, stdout: out.join(''), stderr: err.join(''), started, settings };
 }
 
 interface BadInput {
@@ -198,8 +200,55 @@ const CONFIG_FILE: BadInput[] = [
   { config: { keep: 'yes' }, says: 'key "keep" must be true or false' },
 ];
 
+/** Options of another target, as a flag or a PIC_* variable: refused before any target starts. */
+const OTHER_TARGET: BadInput[] = [
+  { args: ['--account', '123456789012'], says: '--account applies only to the eks target' },
+  { args: ['--yes'], says: "--yes applies only to the eks target, and this run's target is embedded" },
+  { args: ['--context', 'ctx'], says: '--context applies only to the eks target' },
+  { args: ['--node-selector', 'a=b'], says: '--node-selector applies only to the eks target' },
+  { args: ['--toleration', 'a:NoSchedule'], says: '--toleration applies only to the eks target' },
+  {
+    args: ['--localstack-endpoint', 'http://localhost:4566'],
+    says: '--localstack-endpoint applies only to the localstack target',
+  },
+  {
+    args: ['--target', 'eks', '--localstack-container'],
+    says: "--localstack-container applies only to the localstack target, and this run's target is eks",
+  },
+  {
+    args: ['--localstack-image', 'localstack/localstack:4.14.0'],
+    says: '--localstack-image applies only to the localstack target',
+  },
+  {
+    args: ['--target', 'eks', '--pod-sandbox', 'required'],
+    says: '--pod-sandbox applies only to the embedded and localstack targets',
+  },
+  {
+    args: ['--target', 'eks', '--chaos', '7'],
+    says: "--chaos applies only to the embedded target, and this run's target is eks; drop --chaos or pass --target embedded",
+  },
+  { args: ['--target', 'localstack', '--chaos', '7'], says: '--chaos applies only to the embedded target' },
+  { env: { PIC_CONTEXT: 'ctx' }, says: 'PIC_CONTEXT applies only to the eks target' },
+  { env: { PIC_TARGET: 'eks', PIC_CHAOS: '1' }, says: 'PIC_CHAOS applies only to the embedded target' },
+  { env: { PIC_LOCALSTACK_IMAGE: 'a/b' }, says: 'unset PIC_LOCALSTACK_IMAGE or pass --target localstack' },
+];
+
+const RUN_CONTROLS: BadInput[] = [
+  { args: ['--repeat', '0'], says: 'invalid --repeat "0"; use a whole number from 1 to 20, e.g. --repeat 5' },
+  { args: ['--repeat', '21'], says: 'invalid --repeat "21"' },
+  { args: ['--repeat', ''], says: '--repeat is empty; give a whole number from 1 to 20' },
+  { args: ['--bail=1'], says: '--bail is a switch and takes no value; write --bail or --no-bail' },
+  { env: { PIC_REPEAT: '2x' }, says: 'invalid --repeat "2x" (from PIC_REPEAT)' },
+  { env: { PIC_REQUIRE_ALL: 'always' }, says: 'PIC_REQUIRE_ALL="always" is not a yes/no value' },
+  { config: { repeat: 100 }, says: 'invalid --repeat "100" (from ' },
+  { config: { bail: 'yes' }, says: 'key "bail" must be true or false' },
+  { args: ['-t'], says: '-t needs a value: -t PATTERN' },
+  { args: ['-t', '('], says: 'invalid case pattern "("' },
+  { args: ['-t=x'], says: '-t=x would make "=x" the value of -t (--case)' },
+];
+
 describe('bad input through the runner: exit 2, one line, nothing started or written', () => {
-  it.each([...FLAGS, ...ENVIRONMENT, ...CONFIG_FILE])(
+  it.each([...FLAGS, ...ENVIRONMENT, ...CONFIG_FILE, ...OTHER_TARGET, ...RUN_CONTROLS])(
     '$args $env $config: $says',
     async ({ args = [], env = {}, config, says }) => {
       if (config) await writeFile(join(work, CONFIG), JSON.stringify(config));
@@ -215,6 +264,30 @@ describe('bad input through the runner: exit 2, one line, nothing started or wri
       expect((await readdir(work)).sort()).toEqual(before);
     },
   );
+
+  it('hands the target no config-file value of another target: ignored, not refused', async () => {
+    await writeFile(
+      join(work, CONFIG),
+      JSON.stringify({ accounts: ['123456789012'], context: 'ctx', localstackContainer: true, chaos: 7 }),
+    );
+    const result = await run([], { LOCALSTACK_ENDPOINT: 'http://localhost:4566' });
+    expect(result.started).toEqual(['embedded']);
+    expect(result.settings[0]).toMatchObject({ chaos: '7' });
+    for (const key of ['accounts', 'context', 'localstackContainer', 'localstackEndpoint'])
+      expect(result.settings[0]).not.toHaveProperty(key);
+  });
+
+  it('--version prints the version and starts nothing', async () => {
+    await writeFile(join(work, 'package.json'), JSON.stringify({ name: 'x', version: '9.8.7' }));
+    const result = await run(['--version', '--target', 'eks']);
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'pod-identity-conformance 9.8.7\n',
+      stderr: '',
+      started: [],
+    });
+    expect(await readdir(work)).toEqual(['package.json']);
+  });
 
   it('lets valid values through to the target: decimal numbers, JSON numbers, spaces around list commas', async () => {
     await writeFile(join(work, CONFIG), JSON.stringify({ waitTimeout: 90 }));

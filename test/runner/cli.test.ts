@@ -105,6 +105,38 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--case=-sdk']).values.casePattern).toBe('-sdk');
   });
 
+  it('takes -t PATTERN as --case PATTERN, as vitest does, and names -t in its errors', () => {
+    expect(parseCommandLine(['-t', 'aws-cli']).values.casePattern).toBe('aws-cli');
+    expect(parseCommandLine(['-taws-cli']).values.casePattern).toBe('aws-cli');
+    expect(parseCommandLine(['-t', 'a', '--case', 'b']).values.casePattern).toBe('b');
+    expect(usageError(['-t'])).toBe('-t needs a value: -t PATTERN, e.g. -t aws-cli');
+    expect(usageError(['--case'])).toBe('--case needs a value: --case PATTERN, e.g. --case aws-cli');
+    expect(usageError(['-t', '--keep'])).toBe(
+      '-t needs a value, but the next argument is the option --keep: -t PATTERN, e.g. -t aws-cli',
+    );
+    expect(usageError(['--case', '-t'])).toMatch(
+      /^--case needs a value, but the next argument is the option -t:/,
+    );
+    expect(usageError(['-t', '-sdk'])).toBe(
+      'the value "-sdk" of -t starts with "-" and reads as an option; write --case=-sdk',
+    );
+    // parseArgs would take "=aws" for the pattern.
+    expect(usageError(['-t=aws'])).toBe(
+      '-t=aws would make "=aws" the value of -t (--case); write -t aws or --case=aws',
+    );
+    expect(usageError(['-x'])).toMatch(/^unknown option "-x"; valid options: /);
+  });
+
+  it('reads --version, --bail, --repeat and --require-all', () => {
+    expect(parseCommandLine(['--version'])).toEqual({ values: {}, list: false, help: false, version: true });
+    expect(parseCommandLine(['--bail', '--repeat', '3', '--require-all']).values).toEqual({
+      bail: true,
+      repeat: '3',
+      requireAll: true,
+    });
+    expect(usageError(['--version=1'])).toBe('--version is a switch and takes no value; write --version');
+  });
+
   it('refuses an empty list option or an empty item in it, naming the option and the fix', () => {
     expect(usageError(['--suite', ''])).toBe(
       '--suite is empty; give a suite name (a folder under suites/ or --suites-dir), e.g. --suite pod-identity',
@@ -129,6 +161,8 @@ describe('helpText', () => {
       expect(text).toContain(`[${option.env}]`);
     }
     for (const flag of COMMAND_FLAGS) expect(text).toContain(`--${flag.flag}`);
+    expect(text).toMatch(/^ {2}-t, --case PATTERN +only the cases/m);
+    expect(text).toContain('--version');
     expect(text).toContain('Suites: pod-identity, extra');
     expect(text).toContain('Exit codes: 0');
   });

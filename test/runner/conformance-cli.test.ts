@@ -16,7 +16,7 @@ import { parseOrderLog } from './fixture-support.ts';
 const RUNNER = fileURLToPath(new URL('./fixture-runner.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/pod-identity-conformance.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURE_SUITES = 'basics, blocking, broken, failing, leaky, ordering';
+const FIXTURE_SUITES = 'bail, basics, blocking, broken, failing, flaky, leaky, ordering';
 /** No LocalStack listens there: the localstack target's endpoint check fails before anything starts. */
 const CLOSED_ENDPOINT = `http://127.0.0.1:${await closedLoopbackPort()}`;
 

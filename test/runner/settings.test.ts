@@ -258,6 +258,135 @@ describe('resolveSettings', () => {
     expect((await resolve([], { PIC_SUITES_DIR: 'a,b' })).suites).toEqual([...SUITES, 'dir:a', 'dir:b']);
   });
 
+  describe('options of another target', () => {
+    it.each<[string[], Record<string, string>, string]>([
+      [
+        ['--account', '123456789012'],
+        {},
+        "--account applies only to the eks target, and this run's target is embedded (the default); drop --account or pass --target eks",
+      ],
+      [['--yes'], {}, '--yes applies only to the eks target'],
+      [['--context', 'c'], {}, '--context applies only to the eks target'],
+      [['--node-selector', 'a=b'], {}, '--node-selector applies only to the eks target'],
+      [['--toleration', 'a:NoSchedule', '--target', 'localstack'], {}, "this run's target is localstack;"],
+      [
+        ['--localstack-endpoint', 'http://localhost:4566'],
+        {},
+        '--localstack-endpoint applies only to the localstack target',
+      ],
+      [
+        ['--localstack-container', '--target', 'eks'],
+        {},
+        '--localstack-container applies only to the localstack target',
+      ],
+      [
+        ['--localstack-image', 'localstack/localstack:4.14.0'],
+        {},
+        '--localstack-image applies only to the localstack target',
+      ],
+      [
+        ['--pod-sandbox', 'off', '--target', 'eks'],
+        {},
+        "--pod-sandbox applies only to the embedded and localstack targets, and this run's target is eks; drop --pod-sandbox or pass --target embedded",
+      ],
+      [
+        ['--chaos', '7'],
+        { PIC_TARGET: 'localstack' },
+        "--chaos applies only to the embedded target, and this run's target is localstack (from PIC_TARGET); drop --chaos or pass --target embedded",
+      ],
+      [
+        [],
+        { PIC_ALLOWED_ACCOUNTS: '123456789012' },
+        "PIC_ALLOWED_ACCOUNTS applies only to the eks target, and this run's target is embedded (the default); unset PIC_ALLOWED_ACCOUNTS or pass --target eks",
+      ],
+      [[], { PIC_YES: 'true' }, 'PIC_YES applies only to the eks target'],
+      [
+        [],
+        { PIC_LOCALSTACK_CONTAINER: '1' },
+        'PIC_LOCALSTACK_CONTAINER applies only to the localstack target',
+      ],
+      [[], { PIC_CHAOS: '3', PIC_TARGET: 'eks' }, 'PIC_CHAOS applies only to the embedded target'],
+      // The flag is named first.
+      [['--context', 'c'], { PIC_YES: '1' }, '--context applies only to the eks target'],
+    ])('refuses %j %j: one line naming the option and its target', async (argv, env, expected) => {
+      expect(await usageError(argv, env)).toContain(expected);
+    });
+
+    it('names where the target came from in the config file', async () => {
+      const file = await writeJsonConfig({ target: 'localstack' });
+      expect(await usageError(['--account', '123456789012'])).toBe(
+        `--account applies only to the eks target, and this run's target is localstack (from ${file} key "target"); drop --account or pass --target eks`,
+      );
+    });
+
+    it('takes them on their own target', async () => {
+      expect(
+        await resolve(['--target', 'eks', '--account', '123456789012', '--yes', '--context', 'c'], {
+          PIC_NODE_SELECTOR: 'a=b',
+        }),
+      ).toMatchObject({
+        target: 'eks',
+        accounts: ['123456789012'],
+        yes: true,
+        context: 'c',
+        nodeSelector: ['a=b'],
+      });
+      expect(await resolve(['--target', 'localstack', '--pod-sandbox', 'off'])).toMatchObject({
+        podSandbox: 'off',
+      });
+      expect((await resolve(['--chaos', '7'])).chaos).toBe('7');
+    });
+
+    it('ignores them in the config file, which may serve several targets, and drops them from the settings', async () => {
+      await writeJsonConfig({
+        target: 'eks',
+        accounts: ['123456789012'],
+        context: 'ctx',
+        chaos: 3,
+        localstackEndpoint: 'http://localhost:4566',
+        podSandbox: 'off',
+      });
+      expect(await resolve([])).toMatchObject({ target: 'eks', accounts: ['123456789012'], context: 'ctx' });
+      const embedded = await resolve(['--target', 'embedded']);
+      expect(embedded).toMatchObject({ target: 'embedded', chaos: '3', podSandbox: 'off' });
+      for (const key of ['accounts', 'context', 'localstackEndpoint'] as const)
+        expect(embedded).not.toHaveProperty(key);
+      // Still checked: a malformed value is a mistake wherever it is.
+      await writeJsonConfig({ accounts: ['1'] });
+      expect(await usageError([])).toMatch(/^malformed AWS account id "1" \(from /);
+    });
+
+    it('lets a switch turned off and LOCALSTACK_ENDPOINT (read by LocalStack tools too) pass, unused', async () => {
+      const settings = await resolve(['--no-yes', '--no-localstack-container'], {
+        LOCALSTACK_ENDPOINT: 'http://localhost:4566',
+        PIC_YES: '0',
+      });
+      expect(settings).not.toHaveProperty('yes');
+      expect(settings).not.toHaveProperty('localstackContainer');
+      expect(settings).not.toHaveProperty('localstackEndpoint');
+    });
+  });
+
+  it('reads --repeat 1 to 20, --bail and --require-all from flags, PIC_* variables and the config file', async () => {
+    expect(await resolve(['--repeat', '20', '--bail', '--require-all'])).toMatchObject({
+      repeat: '20',
+      bail: true,
+      requireAll: true,
+    });
+    expect(await resolve([], { PIC_REPEAT: '3', PIC_BAIL: 'yes', PIC_REQUIRE_ALL: '1' })).toMatchObject({
+      repeat: '3',
+      bail: true,
+      requireAll: true,
+    });
+    for (const value of ['0', '21', '1.5', ' 2']) {
+      expect(await usageError(['--repeat', value])).toBe(
+        `invalid --repeat "${value}"; use a whole number from 1 to 20, e.g. --repeat 5`,
+      );
+    }
+    await writeJsonConfig({ repeat: 5, requireAll: true });
+    expect(await resolve([])).toMatchObject({ repeat: '5', requireAll: true });
+  });
+
   it('refuses to run when no suite exists', async () => {
     const error = await resolveSettings({
       commandLine: parseCommandLine([]),
