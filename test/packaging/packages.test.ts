@@ -71,7 +71,9 @@ describe('package seams', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('npm pack of either package lists no project test and no benchmark', { timeout: 60_000 }, async () => {
+  it('npm pack of either package lists no project test and no benchmark, and all it imports', {
+    timeout: 60_000,
+  }, async () => {
     for (const dir of [REPO, join(REPO, 'sim')]) {
       const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], { cwd: dir });
       const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
@@ -81,6 +83,17 @@ describe('package seams', () => {
       expect(files.filter((path) => /^(test|bench)\/|vitest\.self/.test(path))).toEqual([]);
       // The conformance suites are the product and ship; the project's own tests do not.
       if (dir === REPO) expect(files).toContain('suites/pod-identity/credentials.test.ts');
+      // Every relative import of a packed module is packed too: the package works once installed.
+      const packed = new Set(files);
+      const missing: string[] = [];
+      for (const path of files.filter((f) => /\.(ts|mjs)$/.test(f))) {
+        for (const specifier of await importsOf(join(dir, path))) {
+          if (!specifier.startsWith('.')) continue;
+          const target = relative(dir, join(dir, path, '..', specifier));
+          if (!packed.has(target)) missing.push(`${path} imports ${specifier}`);
+        }
+      }
+      expect(missing).toEqual([]);
     }
   });
 });

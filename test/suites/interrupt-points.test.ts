@@ -8,6 +8,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createSeededRandom } from '@pod-identity-conformance/sim';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { survivors, watchDescendants } from './process-tree.ts';
@@ -24,19 +25,8 @@ const LATEST_MS = 18_000;
 const EXIT_BOUND_MS = 30_000;
 const CASE_TIMEOUT_MS = 120_000;
 
-/** mulberry32: a small seeded generator, so that a failing point can be replayed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = generator(SEED);
+// The simulator's seeded generator, so that a failing point can be replayed.
+const random = createSeededRandom(SEED);
 const points = (signal: keyof typeof PLAN) =>
   Array.from({ length: PLAN[signal] }, (_, index) => ({
     signal,
