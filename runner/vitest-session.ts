@@ -52,7 +52,7 @@ export interface VitestOutput {
 }
 
 /** How long a cancelled run may take to stop before teardown goes ahead without it. */
-const CANCEL_GRACE_MS = 10_000;
+const CANCEL_GRACE_MS = 8_000;
 /** How long vitest may take to close (stop its workers): after an interrupt, and after a normal end. */
 const CLOSE_TIMEOUT_MS = { interrupted: 5_000, ended: 30_000 };
 
@@ -229,12 +229,11 @@ export async function runSuites(
   try {
     if (!options.abortSignal.aborted) ended = await startAndWait(vitest, selection, options.abortSignal);
   } finally {
-    // close() waits for the run: when it would not stop, leave it to die with the process. A worker
-    // that died mid-start can keep close() waiting too: it is bounded.
-    if (!ended.abandoned) {
-      const bound = options.abortSignal.aborted ? CLOSE_TIMEOUT_MS.interrupted : CLOSE_TIMEOUT_MS.ended;
-      closeTimedOut = (await within(vitest.close(), bound)) === TIMED_OUT;
-    }
+    // close() stops the workers, so that none still creates or uses a resource while the teardown
+    // deletes (also when the cancelled run would not stop); a worker that died mid-start can keep
+    // close() waiting: it is bounded, and what it leaves dies with the process.
+    const bound = options.abortSignal.aborted ? CLOSE_TIMEOUT_MS.interrupted : CLOSE_TIMEOUT_MS.ended;
+    closeTimedOut = (await within(vitest.close(), bound)) === TIMED_OUT;
     if (recorder.bailMarker) rmSync(recorder.bailMarker, { force: true });
   }
   return {
