@@ -162,6 +162,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       clusterName,
       stateDir,
       podSandbox: options.podSandbox,
+      ...(options.podToolDirs ? { podToolDirs: options.podToolDirs } : {}),
       ...(kubeFaults ? { faults: kubeFaults } : {}),
     }).then((sim) => (kube = sim));
     const startingAws = options.externalAws

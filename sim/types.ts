@@ -43,6 +43,11 @@ export interface SimOptions {
    */
   podSandbox?: 'auto' | 'required' | 'off';
   /**
+   * Host directories sandboxed pods see at their own paths, as tools an image would carry (the harness
+   * passes its checkout, so that pods run its SDK probe with its node_modules), even under /tmp or /root.
+   */
+  podToolDirs?: string[];
+  /**
    * The node's instance metadata service as its launch template sets it (default: tokens required, hop
    * limit 1, as EKS recommends). Served in the pod sandbox with the embedded AWS only.
    */

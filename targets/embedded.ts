@@ -1,6 +1,8 @@
 // The default target: the in-repo simulator (sim/), started for the run on 127.0.0.1 ephemeral ports and
 // stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
 
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
 import { awsCliDirectory, chaosFaults, startSim as startEmbeddedSim } from '@pod-identity-conformance/sim';
 import type { RunSettings } from '../runner/settings.ts';
@@ -14,6 +16,18 @@ import {
 } from './target.ts';
 
 export type StartSim = (options: SimOptions) => Promise<SimHandle>;
+
+/**
+ * What sandboxed simulator pods must see of this installation, wherever it lives (a checkout under
+ * /tmp, whose /tmp a pod gets fresh): the package (the SDK probe) and the node_modules its imports
+ * resolve from.
+ */
+export function harnessToolDirs(): string[] {
+  const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+  const sdk = createRequire(import.meta.url).resolve('@aws-sdk/client-sts');
+  const nodeModules = sdk.slice(0, sdk.lastIndexOf('/node_modules/') + '/node_modules'.length);
+  return [...new Set([packageRoot.replace(/\/$/, ''), nodeModules])];
+}
 
 /** Recorded in the pod specs as EKS would store them; the simulator runs pods as local processes. */
 export const EMBEDDED_POD_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
@@ -93,6 +107,7 @@ export async function createEmbeddedTarget(
     ...(settings.cluster ? { clusterName: settings.cluster } : {}),
     ...(settings.podSandbox ? { podSandbox: settings.podSandbox as SimOptions['podSandbox'] } : {}),
     ...(settings.chaos !== undefined ? { faults: chaosFaults(Number(settings.chaos)) } : {}),
+    podToolDirs: harnessToolDirs(),
   };
   if (options.faults) process.stdout.write(`pod-identity-conformance: ${describeChaos(options.faults)}\n`);
   const [sim, awsCliDir] = await Promise.all([startSim(options), awsCliDirectory()]);

@@ -10,6 +10,7 @@ import type { RunSettings } from '../runner/settings.ts';
 import {
   EMBEDDED_WAIT_TIMEOUT_MS,
   embeddedCapabilities,
+  harnessToolDirs,
   type StartSim,
   simulatorPodSettings,
 } from './embedded.ts';
@@ -106,6 +107,7 @@ export async function createLocalstackTarget(
         clusterName: settings.cluster ?? LOCALSTACK_DEFAULT_CLUSTER,
         externalAws: { endpoint: endpoint.url, credentials: { ...credentials } },
         ...(settings.podSandbox ? { podSandbox: settings.podSandbox as 'auto' | 'required' | 'off' } : {}),
+        podToolDirs: harnessToolDirs(),
       }),
       awsCliDirectory(),
     ]);

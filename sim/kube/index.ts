@@ -43,6 +43,8 @@ export interface KubeSimOptions {
   stateDir?: string;
   /** Extra directories put first on pods' PATH. */
   podPath?: string[];
+  /** Host directories pod sandboxes show at their own paths (see PodRuntimeOptions.podToolDirs). */
+  podToolDirs?: string[];
   /**
    * Fraction of a projected token's lifetime after which the runtime rewrites it (default 0.8, as the
    * kubelet). A test knob: e.g. 0.001 refreshes a 600 s token after 0.6 s.
@@ -200,6 +202,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
   const runtime = new PodRuntime(host, {
     stateDir,
     podPath: options.podPath,
+    podToolDirs: options.podToolDirs,
     tokenRefreshFraction: options.tokenRefreshFraction,
     maxGracePeriodSeconds: options.maxGracePeriodSeconds,
     restartBackoffMs: options.restartBackoffMs,

@@ -133,6 +133,7 @@ export class PodRuntime {
   readonly #host: PodRuntimeHost;
   readonly #stateDir: string;
   readonly #podPathDirs: string[];
+  readonly #extraToolDirs: string[];
   readonly #refreshFraction: number;
   readonly #maxGraceMs: number;
   readonly #backoffMs: number;
@@ -146,6 +147,7 @@ export class PodRuntime {
     this.#host = host;
     this.#stateDir = options.stateDir;
     this.#podPathDirs = options.podPath ?? [];
+    this.#extraToolDirs = options.podToolDirs ?? [];
     this.#refreshFraction = options.tokenRefreshFraction ?? 0.8;
     this.#maxGraceMs = (options.maxGracePeriodSeconds ?? 2) * 1000;
     this.#backoffMs = options.restartBackoffMs ?? 10_000;
@@ -323,7 +325,7 @@ export class PodRuntime {
   /** Host directories pods keep seeing at their paths: node's and the AWS CLI's installations, podPath. */
   async #toolDirs(): Promise<string[]> {
     const path = await this.prepare();
-    const dirs = new Set<string>();
+    const dirs = new Set<string>(this.#extraToolDirs);
     for (const dir of path.split(':')) {
       if (!dir) continue;
       dirs.add(dir);

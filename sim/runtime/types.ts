@@ -34,6 +34,12 @@ export interface PodRuntimeOptions {
   /** Extra directories put first on pods' PATH. */
   podPath?: string[];
   /**
+   * Host directories pod sandboxes show at their own paths, like the tools of an image (e.g. a
+   * checkout whose scripts and node_modules pods run), also where the host's own directory is fresh
+   * in a container (/tmp, /root).
+   */
+  podToolDirs?: string[];
+  /**
    * Fraction of a projected token's lifetime after which it is reissued and rewritten (kubelet: 0.8).
    * Tests may lower it to see a refresh without waiting minutes.
    */
