@@ -2,6 +2,9 @@
 // their documented paths, the agent at 169.254.170.23 and [fd00:ec2::23] (seeing the pod's address),
 // the environment as stored, the pod's own hostname and addresses.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimFixture, startSimFixture } from './sim-fixture.ts';
@@ -22,8 +25,16 @@ const fetchAgent = (host: string) => [
      .catch((e) => console.log(JSON.stringify({ error: String(e.cause ?? e) })));`,
 ];
 
+// A tool installation under /tmp, which a container otherwise sees fresh (as a checkout run from /tmp).
+const toolDir = mkdtempSync(join(tmpdir(), 'pic-tool-'));
+writeFileSync(join(toolDir, 'tool.txt'), 'from the tool dir');
+
 beforeAll(async () => {
-  f = await startSimFixture({ clusterName: 'sandbox-cluster', podSandbox: 'required' });
+  f = await startSimFixture({
+    clusterName: 'sandbox-cluster',
+    podSandbox: 'required',
+    podToolDirs: [toolDir],
+  });
   const roleArn = await f.createRole('sandbox-role');
   await f.createNamespace(NS);
   await f.createServiceAccount(NS, 'app');
@@ -31,11 +42,24 @@ beforeAll(async () => {
   pod = await f.runPod(NS, 'app-pod', 'app');
 }, 60_000);
 
-afterAll(() => f?.close());
+afterAll(async () => {
+  await f?.close();
+  rmSync(toolDir, { recursive: true, force: true });
+});
 
 const inPod = (argv: string[]) => f.exec(NS, 'app-pod', argv);
 
 describe('a sandboxed pod', () => {
+  it('sees podToolDirs at their own paths, and an empty /tmp otherwise', async () => {
+    const result = await inPod([
+      'sh',
+      '-c',
+      `cat ${toolDir}/tool.txt; echo; ls -A /tmp | grep -v '^pic-tool-' | wc -l`,
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 2)).toEqual(['from the tool dir', '0']);
+  });
+
   it('is reported as running in a sandbox', () => {
     expect(f.sim.podSandbox.enabled).toBe(true);
   });
