@@ -2,7 +2,12 @@ import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
 import { awsCliDirectory } from '@pod-identity-conformance/sim';
 import { describe, expect, it } from 'vitest';
 import type { RunSettings } from '../../runner/settings.ts';
-import { createEmbeddedTarget, EMBEDDED_POD_IMAGE, embeddedCapabilities } from '../../targets/embedded.ts';
+import {
+  createEmbeddedTarget,
+  EMBEDDED_POD_IMAGE,
+  embeddedCapabilities,
+  harnessToolDirs,
+} from '../../targets/embedded.ts';
 import { AWS_SERVICES, CAPABILITY_NAMES } from '../../targets/target.ts';
 
 const settings: RunSettings = {
@@ -41,7 +46,9 @@ describe('embedded target', () => {
       started.push(options);
       return fakeSim(options, closed);
     });
-    expect(started).toEqual([{ region: 'eu-west-3', clusterName: 'sim-cluster' }]);
+    expect(started).toEqual([
+      { region: 'eu-west-3', clusterName: 'sim-cluster', podToolDirs: harnessToolDirs() },
+    ]);
     const { info } = target;
     expect(info).toMatchObject({
       name: 'embedded',
@@ -82,7 +89,7 @@ describe('embedded target', () => {
         return fakeSim(options, []);
       },
     );
-    expect(started).toEqual([{}]);
+    expect(started).toEqual([{ podToolDirs: harnessToolDirs() }]);
     expect(target.info.region).toBe('us-east-1');
     expect(target.info.pod.image).toBe('mirror.example/aws-cli:2');
   });
@@ -100,7 +107,7 @@ describe('embedded target', () => {
         };
       },
     );
-    expect(started).toEqual([{ podSandbox: 'off' }]);
+    expect(started).toEqual([{ podSandbox: 'off', podToolDirs: harnessToolDirs() }]);
     expect(target.info.capabilities.podSandbox).toEqual({
       available: false,
       reason: "the simulator's pod sandbox switched off",

@@ -6,7 +6,7 @@ import { type AwsSim, startAwsSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../runner/errors.ts';
 import type { RunSettings } from '../../../runner/settings.ts';
-import { embeddedCapabilities } from '../../../targets/embedded.ts';
+import { embeddedCapabilities, harnessToolDirs } from '../../../targets/embedded.ts';
 import {
   type ContainerEngine,
   containerEnvironment,
@@ -125,6 +125,7 @@ describe('localstack target', () => {
         accountId: '123456789012',
         clusterName: LOCALSTACK_DEFAULT_CLUSTER,
         externalAws: { endpoint: aws.url, credentials: aws.adminCredentials },
+        podToolDirs: harnessToolDirs(),
       },
     ]);
     const { info } = target;
