@@ -45,7 +45,7 @@ import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { unauthorized } from './kube/status.ts';
 import { deriveRandom } from './random.ts';
 import { trackPath, untrackPath } from './runtime/reaper.ts';
-import { NODE_NETWORK } from './runtime/sandbox/node.ts';
+import { NODE_LOCAL_ADDRESSES, NODE_NETWORK } from './runtime/sandbox/node.ts';
 import { nodeCredentialsForUnassociatedPods, type Sabotage } from './sabotage.ts';
 import type { SimFaults, SimHandle, SimOptions } from './types.ts';
 
@@ -69,16 +69,7 @@ export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
 /** The node's EC2 instance id: the node role's session name, as EC2 names instance profile sessions. */
 const NODE_INSTANCE_ID = 'i-0a1b2c3d4e5f60718';
 /** Addresses a connection comes from when it starts on the node itself (host network), not in a pod. */
-const NODE_ADDRESSES = new Set<string>([
-  NODE_NETWORK.nodeIP,
-  NODE_NETWORK.agentIPv4,
-  NODE_NETWORK.agentIPv6,
-  NODE_NETWORK.imdsIPv4,
-  NODE_NETWORK.imdsIPv6,
-  NODE_NETWORK.kubernetesServiceIP,
-  '127.0.0.1',
-  '::1',
-]);
+const NODE_ADDRESSES = new Set<string>([...NODE_LOCAL_ADDRESSES, '127.0.0.1', '::1']);
 
 interface Closable {
   close(): Promise<void>;

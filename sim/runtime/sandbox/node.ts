@@ -23,6 +23,16 @@ export const NODE_NETWORK = {
   gatewayMac: 'ee:ee:ee:ee:ee:ee',
 } as const;
 
+/** The addresses the node itself has (on its `lo`): connections from the host network come from these. */
+export const NODE_LOCAL_ADDRESSES: readonly string[] = [
+  NODE_NETWORK.nodeIP,
+  NODE_NETWORK.agentIPv4,
+  NODE_NETWORK.agentIPv6,
+  NODE_NETWORK.imdsIPv4,
+  NODE_NETWORK.imdsIPv6,
+  NODE_NETWORK.kubernetesServiceIP,
+];
+
 const HOLDER_SCRIPT = fileURLToPath(new URL('./node-holder.ts', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
 
@@ -67,14 +77,7 @@ export class NodeSandbox {
   static async start(hostname: string): Promise<NodeSandbox> {
     if (process.platform !== 'linux')
       throw new SandboxUnavailable(`Linux namespaces are not available on ${process.platform}`);
-    const addresses = [
-      NODE_NETWORK.nodeIP,
-      NODE_NETWORK.agentIPv4,
-      NODE_NETWORK.agentIPv6,
-      NODE_NETWORK.imdsIPv4,
-      NODE_NETWORK.imdsIPv6,
-      NODE_NETWORK.kubernetesServiceIP,
-    ];
+    const addresses = NODE_LOCAL_ADDRESSES;
     // setpriv: the holder's unshare dies with this process (even on SIGKILL); --kill-child: the holder
     // (PID 1 of the node's PID namespace, so every pod with it) dies with unshare.
     const child = spawn(
