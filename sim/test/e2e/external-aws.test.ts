@@ -12,7 +12,7 @@ import { startSim } from '../../index.ts';
 import { NODE_NETWORK } from '../../runtime/sandbox/node.ts';
 import type { SimHandle } from '../../types.ts';
 import { runInPod } from '../kube/helpers.ts';
-import { POD_IDENTITY_TRUST } from './sim-fixture.ts';
+import { POD_IDENTITY_TRUST, TEST_TOOL_DIRS } from './sim-fixture.ts';
 
 const probe = fileURLToPath(new URL('./js-sdk-client.mjs', import.meta.url));
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -57,6 +57,7 @@ beforeAll(async () => {
     clusterName: 'ext',
     region: 'us-east-1',
     externalAws: { endpoint: motoUrl, credentials },
+    podToolDirs: TEST_TOOL_DIRS,
   });
   iam = new IAMClient({ endpoint: motoUrl, region: 'us-east-1', credentials });
   eks = new EKSClient({ endpoint: sim.awsEndpointUrl, region: 'us-east-1', credentials });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SimFixture, startSimFixture } from './sim-fixture.ts';
+import { type SimFixture, startSimFixture, TEST_TOOL_DIRS } from './sim-fixture.ts';
 
 const NS = 'sandbox';
 const POD_TOKEN = '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token';
@@ -25,15 +25,17 @@ const fetchAgent = (host: string) => [
      .catch((e) => console.log(JSON.stringify({ error: String(e.cause ?? e) })));`,
 ];
 
-// A tool installation under /tmp, which a container otherwise sees fresh (as a checkout run from /tmp).
+// A tool installation under /tmp, which a container otherwise sees fresh (as a checkout run from /tmp),
+// next to a host file that must stay out of sight.
 const toolDir = mkdtempSync(join(tmpdir(), 'pic-tool-'));
 writeFileSync(join(toolDir, 'tool.txt'), 'from the tool dir');
+const hostOnly = mkdtempSync(join(tmpdir(), 'pic-host-only-'));
 
 beforeAll(async () => {
   f = await startSimFixture({
     clusterName: 'sandbox-cluster',
     podSandbox: 'required',
-    podToolDirs: [toolDir],
+    podToolDirs: [...TEST_TOOL_DIRS, toolDir],
   });
   const roleArn = await f.createRole('sandbox-role');
   await f.createNamespace(NS);
@@ -45,19 +47,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
   rmSync(toolDir, { recursive: true, force: true });
+  rmSync(hostOnly, { recursive: true, force: true });
 });
 
 const inPod = (argv: string[]) => f.exec(NS, 'app-pod', argv);
 
 describe('a sandboxed pod', () => {
-  it('sees podToolDirs at their own paths, and an empty /tmp otherwise', async () => {
-    const result = await inPod([
-      'sh',
-      '-c',
-      `cat ${toolDir}/tool.txt; echo; ls -A /tmp | grep -v '^pic-tool-' | wc -l`,
-    ]);
+  it("sees podToolDirs at their own paths, and not the rest of the host's /tmp", async () => {
+    const script = `cat ${toolDir}/tool.txt; echo; test -e ${hostOnly} && echo visible || echo hidden`;
+    const result = await inPod(['sh', '-c', script]);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout.split('\n').slice(0, 2)).toEqual(['from the tool dir', '0']);
+    expect(result.stdout.split('\n').slice(0, 2)).toEqual(['from the tool dir', 'hidden']);
   });
 
   it('is reported as running in a sandbox', () => {

@@ -4,6 +4,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { CreatePodIdentityAssociationCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -24,6 +26,16 @@ export const POD_IDENTITY_TRUST = JSON.stringify({
 });
 
 /** The real `aws` executable (pyenv shims need pyenv's environment, pods do not have it). */
+/**
+ * What sandboxed pods of these tests must see at their own paths, wherever the checkout lives (under
+ * /tmp a pod's view is fresh): the package (its test scripts) and the node_modules they import from.
+ */
+export const TEST_TOOL_DIRS = (() => {
+  const packageRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+  const sdk = createRequire(import.meta.url).resolve('@aws-sdk/client-sts');
+  return [packageRoot, sdk.slice(0, sdk.lastIndexOf('/node_modules/') + '/node_modules'.length)];
+})();
+
 export const awsCli =
   locate(() => execFileSync('pyenv', ['which', 'aws'], { encoding: 'utf8' }).trim()) ??
   locate(() => execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim());
@@ -78,7 +90,7 @@ export interface SimFixture {
 }
 
 export async function startSimFixture(options: SimOptions = {}): Promise<SimFixture> {
-  const sim = await startSim(options);
+  const sim = await startSim({ podToolDirs: TEST_TOOL_DIRS, ...options });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(sim.kubeconfigYaml);
   const core = kubeConfig.makeApiClient(CoreV1Api);
