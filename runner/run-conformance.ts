@@ -161,6 +161,7 @@ async function runSelected(
   let teardown: TeardownResult[] = [];
   let kept: LedgerRecord[] | undefined;
   let unstarted: FileReport[] = [];
+  let ran = false;
   // --repeat: the repetitions before the last, as the report shows them (the last is `outcome`).
   const repetitions = Number(settings.repeat ?? 1);
   const earlierRounds: FileReport[][] = [];
@@ -174,7 +175,11 @@ async function runSelected(
       if (error instanceof PreflightError) {
         await writePreflightReports(error.checks, { settings, runId, startedAt }, deps, warn);
       }
-      throw error;
+      // A start the interrupt cut short (its Ctrl-C reached a helper process too) is the interrupt:
+      // the run reports and exits 130/143 like any other interrupted run.
+      if (!interrupts.signal || error instanceof PreflightError) throw error;
+      warn(`${PREFIX} the ${settings.target} target did not finish starting: ${(error as Error).message}`);
+      target = undefined;
     }
     if (!target) {
       await createReportDir(settings.reportDir);
@@ -239,7 +244,10 @@ async function runSelected(
         teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope, ledger, bound);
       }
     }
+    ran = true;
   } finally {
+    // A run that failed to start or broke down stops listening here; one that ran, after its reports.
+    if (!ran) interrupts.uninstall();
     if (target) {
       const closing = target.close().catch((error: unknown) => {
         warn(`${PREFIX} closing the ${settings.target} target failed: ${(error as Error).message}`);
@@ -250,47 +258,62 @@ async function runSelected(
           `${PREFIX} the ${settings.target} target did not close within ${bound / 1000} s; exiting without it`,
         );
     }
+    // Still listening until the reports are written: a signal now (npm forwarding a Ctrl-C late, or a
+    // second one) must not kill the runner before it has said what happened.
+  }
+  try {
+    return await reportRun();
+  } finally {
     interrupts.uninstall();
   }
 
-  const report: RunReport = {
-    runId,
-    tool: (await import('./version.ts')).toolInfo(deps.packageRoot),
-    target: settings.target,
-    cluster: target?.info.cluster.name ?? settings.cluster,
-    region: target?.info.region ?? settings.region,
-    accounts: settings.accounts,
-    startedAt,
-    durationMs: Date.now() - startedAt.getTime(),
-    files: [
-      ...summarizeFiles(outcome.modules, selection.suites, redact, interrupts.signal, selection.casePattern, {
-        packageRoot: deps.packageRoot,
-        cwd: deps.cwd,
-      }),
-      ...unstarted,
-    ].sort((a, b) => a.name.localeCompare(b.name)),
-    runErrors: outcome.unhandledErrors
-      .filter((error) => !(interrupts.signal && isWorkerStoppedBySignal(error)))
-      .map((error) => summarizeError(error, redact)),
-    ...(interrupts.signal ? { interruptedBy: interrupts.signal } : {}),
-    ...(kept ? { kept } : {}),
-    teardown: teardown.map((t) => ({ ...t, ...(t.error ? { error: redact(t.error) } : {}) })),
-    ...(target?.preflight ? { preflight: target.preflight } : {}),
-  };
-  // --repeat, --bail, --require-all (run-controls.ts): the repetitions merged into one case each, the
-  // verdicts applied; the lines about them and about capability skips go before the result line.
-  const controls = applyRunControls([...earlierRounds, report.files], {
-    repetitions,
-    bail: bailed && !interrupts.signal,
-    requireAll: settings.requireAll === true,
-  });
-  report.files = controls.files;
-  for (const line of controls.lines)
-    deps.stdout.write(`${redact(line.startsWith(' ') ? line : `${PREFIX} ${line}`)}\n`);
-  await writeReports(report, settings.reportDir, deps, warn);
+  async function reportRun(): Promise<number> {
+    const report: RunReport = {
+      runId,
+      tool: (await import('./version.ts')).toolInfo(deps.packageRoot),
+      target: settings.target,
+      cluster: target?.info.cluster.name ?? settings.cluster,
+      region: target?.info.region ?? settings.region,
+      accounts: settings.accounts,
+      startedAt,
+      durationMs: Date.now() - startedAt.getTime(),
+      files: [
+        ...summarizeFiles(
+          outcome.modules,
+          selection.suites,
+          redact,
+          interrupts.signal,
+          selection.casePattern,
+          {
+            packageRoot: deps.packageRoot,
+            cwd: deps.cwd,
+          },
+        ),
+        ...unstarted,
+      ].sort((a, b) => a.name.localeCompare(b.name)),
+      runErrors: outcome.unhandledErrors
+        .filter((error) => !(interrupts.signal && isWorkerStoppedBySignal(error)))
+        .map((error) => summarizeError(error, redact)),
+      ...(interrupts.signal ? { interruptedBy: interrupts.signal } : {}),
+      ...(kept ? { kept } : {}),
+      teardown: teardown.map((t) => ({ ...t, ...(t.error ? { error: redact(t.error) } : {}) })),
+      ...(target?.preflight ? { preflight: target.preflight } : {}),
+    };
+    // --repeat, --bail, --require-all (run-controls.ts): the repetitions merged into one case each, the
+    // verdicts applied; the lines about them and about capability skips go before the result line.
+    const controls = applyRunControls([...earlierRounds, report.files], {
+      repetitions,
+      bail: bailed && !interrupts.signal,
+      requireAll: settings.requireAll === true,
+    });
+    report.files = controls.files;
+    for (const line of controls.lines)
+      deps.stdout.write(`${redact(line.startsWith(' ') ? line : `${PREFIX} ${line}`)}\n`);
+    await writeReports(report, settings.reportDir, deps, warn);
 
-  if (interrupts.signal) return SIGNAL_EXIT_CODES[interrupts.signal];
-  return runFailed(report) ? EXIT_FAILED : EXIT_PASSED;
+    if (interrupts.signal) return SIGNAL_EXIT_CODES[interrupts.signal];
+    return runFailed(report) ? EXIT_FAILED : EXIT_PASSED;
+  }
 }
 
 const NO_OUTCOME: SuiteRunOutcome = {
