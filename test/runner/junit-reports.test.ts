@@ -1,4 +1,4 @@
-// junit.xml and summary.md as real runs write them (test/runner/report-fixture-runner.ts: the real
+// junit.xml and summary.md as real runs write them (test/runner/fixture-runner.ts: the real
 // runner with a fake target, the fixture suites and a fake teardown): for a passing, failing, skipped,
 // interrupted and preflight-failed run, and one whose teardown fails, junit.xml is valid against
 // Jenkins' junit-10.xsd, its counts agree at every level, its `file` attributes name files of the
@@ -20,7 +20,7 @@ import {
   propertiesOf,
 } from './junit-report-checks.ts';
 
-const RUNNER = fileURLToPath(new URL('./report-fixture-runner.ts', import.meta.url));
+const RUNNER = fileURLToPath(new URL('./fixture-runner.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const VERSION = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string })
   .version;
@@ -55,8 +55,7 @@ afterAll(async () => {
 function childEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(PIC_|VITEST|FIXTURE_|REPORT_FIXTURE_|GITHUB_|TEST$|NODE_ENV$)/.test(key))
-      continue;
+    if (value === undefined || /^(PIC_|VITEST|FIXTURE_|GITHUB_|TEST$|NODE_ENV$)/.test(key)) continue;
     env[key] = value;
   }
   return { ...env, ...extra };
@@ -130,13 +129,13 @@ const KINDS: Array<{
   {
     kind: 'preflight-failed',
     args: ['--suite', 'basics'],
-    env: { REPORT_FIXTURE_PREFLIGHT: 'fail' },
+    env: { FIXTURE_PREFLIGHT: 'fail' },
     exitCode: 2,
   },
   {
     kind: 'teardown-failed',
     args: ['--suite', 'leaky'],
-    env: { REPORT_FIXTURE_TEARDOWN: 'fail' },
+    env: { FIXTURE_TEARDOWN: 'fail' },
     exitCode: 1,
   },
 ];

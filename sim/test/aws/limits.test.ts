@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsSim, startAwsSim } from '../../aws/index.ts';
+import { type Exchange, exchangeSlowBody } from '../support/slow-body.ts';
 import { clientConfig, errorCode, signedRequest, signRequest } from './helpers.ts';
 
 const MiB = 1024 * 1024;
@@ -33,55 +34,10 @@ afterAll(async () => {
   await sim?.close();
 });
 
-interface Exchange {
-  /** What the server sent (status line, headers, body). */
-  reply: string;
-  /** Body bytes the client had written when the reply arrived. */
-  sentWhenAnswered: number;
-  /** The server closed the connection. */
-  closed: boolean;
-}
-
-/**
- * Sends `head` on a raw connection, then up to `bodyBytes` of body in 64 KiB pieces, pausing between
- * them, until the server answers; resolves once the server has closed or 500 ms after the answer.
- */
+/** Sends `head` on a raw connection, then the body slowly, until the server answers. */
 function exchange(url: string, head: string, bodyBytes: number, chunked = false): Promise<Exchange> {
   const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let reply = '';
-    let sent = 0;
-    let sentWhenAnswered = -1;
-    let done = false;
-    const finish = (closed: boolean) => {
-      if (done) return;
-      done = true;
-      socket.destroy();
-      resolve({ reply, sentWhenAnswered, closed });
-    };
-    socket.on('data', (data) => {
-      if (sentWhenAnswered < 0) sentWhenAnswered = sent;
-      reply += data.toString('latin1');
-      setTimeout(() => finish(false), 500);
-    });
-    socket.on('close', () => finish(true));
-    socket.on('error', () => finish(true));
-    const piece = Buffer.alloc(64 * 1024, 0x61);
-    const pump = () => {
-      if (done || sentWhenAnswered >= 0 || sent >= bodyBytes || socket.destroyed) return;
-      sent += piece.length;
-      const data = chunked
-        ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')])
-        : piece;
-      socket.write(data, () => setTimeout(pump, 2));
-    };
-    socket.once('connect', () => socket.write(head, () => setTimeout(pump, 20)));
-    setTimeout(
-      () => (done ? undefined : reject(new Error(`no answer; got ${JSON.stringify(reply)}`))),
-      20_000,
-    );
-  });
+  return exchangeSlowBody(connect(Number(port), hostname), head, bodyBytes, { chunked, ready: 'connect' });
 }
 
 function headOf(method: string, path: string, headers: Record<string, string>): string {

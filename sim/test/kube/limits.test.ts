@@ -8,6 +8,7 @@ import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type StartedKubeSim, startKubeSim } from '../../kube/index.ts';
+import { type Exchange, exchangeSlowBody } from '../support/slow-body.ts';
 import { adminToken, callApi, clients, waitForPhase } from './helpers.ts';
 
 const MiB = 1024 * 1024;
@@ -73,41 +74,8 @@ function closedWithin(socket: Socket, ms: number): Promise<{ closed: boolean; da
 }
 
 /** Sends `head`, then body pieces of 64 KiB until the server answers; what it answered and when. */
-async function exchange(
-  head: string,
-  bodyBytes: number,
-  chunked = false,
-): Promise<{ reply: string; sentWhenAnswered: number; closed: boolean }> {
-  const socket = await tls(sim);
-  return new Promise((resolve) => {
-    let reply = '';
-    let sent = 0;
-    let sentWhenAnswered = -1;
-    let done = false;
-    const finish = (closed: boolean) => {
-      if (done) return;
-      done = true;
-      socket.destroy();
-      resolve({ reply, sentWhenAnswered, closed });
-    };
-    socket.on('data', (data) => {
-      if (sentWhenAnswered < 0) sentWhenAnswered = sent;
-      reply += data.toString('latin1');
-      setTimeout(() => finish(false), 500);
-    });
-    socket.on('close', () => finish(true));
-    socket.on('error', () => finish(true));
-    const piece = Buffer.alloc(64 * 1024, 0x20);
-    const pump = () => {
-      if (done || sentWhenAnswered >= 0 || sent >= bodyBytes || socket.destroyed) return;
-      sent += piece.length;
-      const data = chunked
-        ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')])
-        : piece;
-      socket.write(data, () => setTimeout(pump, 1));
-    };
-    socket.write(head, () => setTimeout(pump, 20));
-  });
+async function exchange(head: string, bodyBytes: number, chunked = false): Promise<Exchange> {
+  return exchangeSlowBody(await tls(sim), head, bodyBytes, { chunked });
 }
 
 const requestHead = (method: string, path: string, headers: Record<string, string>) =>
