@@ -60,7 +60,7 @@ export {
 export { chaosFaults } from './chaos.ts';
 export { decodeEksToken } from './kube/eks-token-authenticator.ts';
 export { createSeededRandom } from './random.ts';
-export { awsCliDirectory } from './runtime/host-path.ts';
+export { awsCliDirectory, installationToolDirs } from './runtime/host-path.ts';
 export { SABOTAGE_FLAGS } from './sabotage.ts';
 export type { Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
 

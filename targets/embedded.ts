@@ -1,10 +1,14 @@
 // The default target: the in-repo simulator (sim/), started for the run on 127.0.0.1 ephemeral ports and
 // stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
 
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
-import { awsCliDirectory, chaosFaults, startSim as startEmbeddedSim } from '@pod-identity-conformance/sim';
+import {
+  awsCliDirectory,
+  chaosFaults,
+  installationToolDirs,
+  startSim as startEmbeddedSim,
+} from '@pod-identity-conformance/sim';
 import type { RunSettings } from '../runner/settings.ts';
 import {
   AWS_SERVICES,
@@ -23,10 +27,7 @@ export type StartSim = (options: SimOptions) => Promise<SimHandle>;
  * resolve from.
  */
 export function harnessToolDirs(): string[] {
-  const packageRoot = fileURLToPath(new URL('..', import.meta.url));
-  const sdk = createRequire(import.meta.url).resolve('@aws-sdk/client-sts');
-  const nodeModules = sdk.slice(0, sdk.lastIndexOf('/node_modules/') + '/node_modules'.length);
-  return [...new Set([packageRoot.replace(/\/$/, ''), nodeModules])];
+  return installationToolDirs(fileURLToPath(new URL('..', import.meta.url)));
 }
 
 /** Recorded in the pod specs as EKS would store them; the simulator runs pods as local processes. */

@@ -4,6 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { accessSync, constants, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 
 export const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -53,4 +54,15 @@ export async function podPath(extraDirectories: string[] = []): Promise<string> 
   if (aws) dirs.push(aws);
   dirs.push(...SYSTEM_PATH);
   return [...new Set(dirs.filter((dir) => dir !== ''))].join(delimiter);
+}
+
+/**
+ * What sandboxed pods must see at its own path of an installation that runs scripts in them, wherever
+ * it lives (under /tmp a pod's view is fresh): the package folder, and the node_modules its imports
+ * resolve from (found through `probeModule`, a dependency of the package).
+ */
+export function installationToolDirs(packageDir: string, probeModule = '@aws-sdk/client-sts'): string[] {
+  const resolved = createRequire(join(packageDir, 'package.json')).resolve(probeModule);
+  const nodeModules = resolved.slice(0, resolved.lastIndexOf('/node_modules/') + '/node_modules'.length);
+  return [...new Set([packageDir.replace(/\/$/, ''), nodeModules])];
 }

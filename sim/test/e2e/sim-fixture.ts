@@ -4,13 +4,13 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { CreatePodIdentityAssociationCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { startSim } from '../../index.ts';
+import { installationToolDirs } from '../../runtime/host-path.ts';
 import type { SimHandle, SimOptions } from '../../types.ts';
 import { type CommandResult, runInPod } from '../kube/helpers.ts';
 
@@ -30,11 +30,7 @@ export const POD_IDENTITY_TRUST = JSON.stringify({
  * What sandboxed pods of these tests must see at their own paths, wherever the checkout lives (under
  * /tmp a pod's view is fresh): the package (its test scripts) and the node_modules they import from.
  */
-export const TEST_TOOL_DIRS = (() => {
-  const packageRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
-  const sdk = createRequire(import.meta.url).resolve('@aws-sdk/client-sts');
-  return [packageRoot, sdk.slice(0, sdk.lastIndexOf('/node_modules/') + '/node_modules'.length)];
-})();
+export const TEST_TOOL_DIRS = installationToolDirs(fileURLToPath(new URL('../..', import.meta.url)));
 
 export const awsCli =
   locate(() => execFileSync('pyenv', ['which', 'aws'], { encoding: 'utf8' }).trim()) ??
