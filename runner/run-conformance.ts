@@ -156,118 +156,111 @@ async function runSelected(
     forceExit: deps.forceExit,
   });
   interrupts.install();
-  let target: Target | undefined;
-  let outcome: SuiteRunOutcome = { modules: [], unhandledErrors: [], noTestFiles: false, abandoned: false };
-  let teardown: TeardownResult[] = [];
-  let kept: LedgerRecord[] | undefined;
-  let unstarted: FileReport[] = [];
-  let ran = false;
-  // --repeat: the repetitions before the last, as the report shows them (the last is `outcome`).
-  const repetitions = Number(settings.repeat ?? 1);
-  const earlierRounds: FileReport[][] = [];
-  // --bail stopped the run (the last repetition).
-  let bailed = false;
+  // Listening until the reports are written: a signal then (npm forwarding a Ctrl-C late, or a second
+  // one) must not kill the runner before it has said what happened.
   try {
+    let target: Target | undefined;
+    let outcome: SuiteRunOutcome = { modules: [], unhandledErrors: [], noTestFiles: false, abandoned: false };
+    let teardown: TeardownResult[] = [];
+    let kept: LedgerRecord[] | undefined;
+    let unstarted: FileReport[] = [];
+    // --repeat: the repetitions before the last, as the report shows them (the last is `outcome`).
+    const repetitions = Number(settings.repeat ?? 1);
+    const earlierRounds: FileReport[][] = [];
+    // --bail stopped the run (the last repetition).
+    let bailed = false;
     try {
-      // Interrupted before it started: nothing to start, only the reports to write.
-      target = interrupts.signal ? undefined : await startTarget(settings, runId, deps);
-    } catch (error) {
-      if (error instanceof PreflightError) {
-        await writePreflightReports(error.checks, { settings, runId, startedAt }, deps, warn);
-      }
-      // A start the interrupt cut short (its Ctrl-C reached a helper process too) is the interrupt:
-      // the run reports and exits 130/143 like any other interrupted run.
-      if (!interrupts.signal || error instanceof PreflightError) throw error;
-      warn(`${PREFIX} the ${settings.target} target did not finish starting: ${(error as Error).message}`);
-      target = undefined;
-    }
-    if (!target) {
-      await createReportDir(settings.reportDir);
-      unstarted = await casesNeverStarted(selection, outcome, interrupts.signal ?? 'SIGINT');
-    } else {
-      const { info } = target;
-      if (target.preflight) {
-        const lines = [`${PREFIX} preflight passed:`, ...target.preflight.map(preflightLine)];
-        deps.stdout.write(`${redact(lines.join('\n'))}\n`);
-      }
-      registerSecret(info.credentials?.secretAccessKey);
-      registerSecret(info.credentials?.sessionToken);
-      await createReportDir(settings.reportDir);
-      const output = {
-        stdout: redactingStream(deps.stdout, redact),
-        stderr: redactingStream(deps.stderr, redact),
-      };
-      const earlierErrors: unknown[] = [];
-      for (let round = 1; round <= repetitions && !interrupts.signal; round++) {
-        if (round > 1) {
-          earlierRounds.push(
-            summarizeFiles(outcome.modules, selection.suites, redact, undefined, selection.casePattern, {
-              packageRoot: deps.packageRoot,
-              cwd: deps.cwd,
-            }),
-          );
-          earlierErrors.push(...outcome.unhandledErrors);
+      try {
+        // Interrupted before it started: nothing to start, only the reports to write.
+        target = interrupts.signal ? undefined : await startTarget(settings, runId, deps);
+      } catch (error) {
+        if (error instanceof PreflightError) {
+          await writePreflightReports(error.checks, { settings, runId, startedAt }, deps, warn);
         }
-        if (repetitions > 1) deps.stdout.write(`${PREFIX} repetition ${round} of ${repetitions}\n`);
-        const { runSuites } = await import('./vitest-session.ts');
-        // Whatever happens to the run, the ledger's leftovers are still torn down below.
-        outcome = await runSuites(selection, output, {
-          info,
-          abortSignal: interrupts.abortSignal,
-          verbose: settings.verbose ?? false,
-        }).catch((error: unknown): SuiteRunOutcome => ({ ...NO_OUTCOME, unhandledErrors: [error] }));
-        if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
-        if (outcome.abandoned)
-          warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
-        if (outcome.closeTimedOut)
-          warn(`${PREFIX} vitest did not close its workers in time; tearing down without waiting for them`);
-        if (outcome.noTestFiles || outcome.abandoned) break;
-        // --bail: a case failed, so no more repetitions either.
-        bailed = outcome.bailed === true && !interrupts.signal;
-        if (bailed) break;
+        // A start the interrupt cut short (its Ctrl-C reached a helper process too) is the interrupt:
+        // the run reports and exits 130/143 like any other interrupted run.
+        if (!interrupts.signal || error instanceof PreflightError) throw error;
+        warn(`${PREFIX} the ${settings.target} target did not finish starting: ${(error as Error).message}`);
+        target = undefined;
       }
-      if (earlierErrors.length > 0)
-        outcome = { ...outcome, unhandledErrors: [...earlierErrors, ...outcome.unhandledErrors] };
-      if (interrupts.signal) unstarted = await casesNeverStarted(selection, outcome, interrupts.signal);
-      else await rememberCases(caseCachePath(selection.packageRoot), collectedFiles(outcome));
-      const outstanding = await new RunLedger(ledgerPathFor(settings.reportDir, runId), runId).outstanding();
-      if (settings.keep) {
-        kept = outstanding;
-        if (outstanding.length > 0) {
+      if (!target) {
+        await createReportDir(settings.reportDir);
+        unstarted = await casesNeverStarted(selection, outcome, interrupts.signal ?? 'SIGINT');
+      } else {
+        const { info } = target;
+        if (target.preflight) {
+          const lines = [`${PREFIX} preflight passed:`, ...target.preflight.map(preflightLine)];
+          deps.stdout.write(`${redact(lines.join('\n'))}\n`);
+        }
+        registerSecret(info.credentials?.secretAccessKey);
+        registerSecret(info.credentials?.sessionToken);
+        await createReportDir(settings.reportDir);
+        const output = {
+          stdout: redactingStream(deps.stdout, redact),
+          stderr: redactingStream(deps.stderr, redact),
+        };
+        const earlierErrors: unknown[] = [];
+        for (let round = 1; round <= repetitions && !interrupts.signal; round++) {
+          if (round > 1) {
+            earlierRounds.push(
+              summarizeFiles(outcome.modules, selection.suites, redact, undefined, selection.casePattern, {
+                packageRoot: deps.packageRoot,
+                cwd: deps.cwd,
+              }),
+            );
+            earlierErrors.push(...outcome.unhandledErrors);
+          }
+          if (repetitions > 1) deps.stdout.write(`${PREFIX} repetition ${round} of ${repetitions}\n`);
+          const { runSuites } = await import('./vitest-session.ts');
+          // Whatever happens to the run, the ledger's leftovers are still torn down below.
+          outcome = await runSuites(selection, output, {
+            info,
+            abortSignal: interrupts.abortSignal,
+            verbose: settings.verbose ?? false,
+          }).catch((error: unknown): SuiteRunOutcome => ({ ...NO_OUTCOME, unhandledErrors: [error] }));
+          if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
+          if (outcome.abandoned)
+            warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
+          if (outcome.closeTimedOut)
+            warn(`${PREFIX} vitest did not close its workers in time; tearing down without waiting for them`);
+          if (outcome.noTestFiles || outcome.abandoned) break;
+          // --bail: a case failed, so no more repetitions either.
+          bailed = outcome.bailed === true && !interrupts.signal;
+          if (bailed) break;
+        }
+        if (earlierErrors.length > 0)
+          outcome = { ...outcome, unhandledErrors: [...earlierErrors, ...outcome.unhandledErrors] };
+        if (interrupts.signal) unstarted = await casesNeverStarted(selection, outcome, interrupts.signal);
+        else await rememberCases(caseCachePath(selection.packageRoot), collectedFiles(outcome));
+        const outstanding = await new RunLedger(
+          ledgerPathFor(settings.reportDir, runId),
+          runId,
+        ).outstanding();
+        if (settings.keep) {
+          kept = outstanding;
+          if (outstanding.length > 0) {
+            warn(
+              `${PREFIX} --keep: kept ${outstanding.length} resource(s) of run ${runId} (listed in summary.md): ${leftoverHint(scope)}`,
+            );
+          }
+        } else if (outstanding.length > 0) {
+          const ledger = new RunLedger(ledgerPathFor(settings.reportDir, runId), runId);
+          const bound = interrupts.signal ? INTERRUPTED_TEARDOWN_MS[settings.target] : undefined;
+          teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope, ledger, bound);
+        }
+      }
+    } finally {
+      if (target) {
+        const closing = target.close().catch((error: unknown) => {
+          warn(`${PREFIX} closing the ${settings.target} target failed: ${(error as Error).message}`);
+        });
+        const bound = interrupts.signal ? TARGET_CLOSE_MS.interrupted : TARGET_CLOSE_MS.ended;
+        if ((await within(closing, bound)) === TIMED_OUT)
           warn(
-            `${PREFIX} --keep: kept ${outstanding.length} resource(s) of run ${runId} (listed in summary.md): ${leftoverHint(scope)}`,
+            `${PREFIX} the ${settings.target} target did not close within ${bound / 1000} s; exiting without it`,
           );
-        }
-      } else if (outstanding.length > 0) {
-        const ledger = new RunLedger(ledgerPathFor(settings.reportDir, runId), runId);
-        const bound = interrupts.signal ? INTERRUPTED_TEARDOWN_MS[settings.target] : undefined;
-        teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope, ledger, bound);
       }
     }
-    ran = true;
-  } finally {
-    // A run that failed to start or broke down stops listening here; one that ran, after its reports.
-    if (!ran) interrupts.uninstall();
-    if (target) {
-      const closing = target.close().catch((error: unknown) => {
-        warn(`${PREFIX} closing the ${settings.target} target failed: ${(error as Error).message}`);
-      });
-      const bound = interrupts.signal ? TARGET_CLOSE_MS.interrupted : TARGET_CLOSE_MS.ended;
-      if ((await within(closing, bound)) === TIMED_OUT)
-        warn(
-          `${PREFIX} the ${settings.target} target did not close within ${bound / 1000} s; exiting without it`,
-        );
-    }
-    // Still listening until the reports are written: a signal now (npm forwarding a Ctrl-C late, or a
-    // second one) must not kill the runner before it has said what happened.
-  }
-  try {
-    return await reportRun();
-  } finally {
-    interrupts.uninstall();
-  }
-
-  async function reportRun(): Promise<number> {
     const report: RunReport = {
       runId,
       tool: (await import('./version.ts')).toolInfo(deps.packageRoot),
@@ -313,6 +306,8 @@ async function runSelected(
 
     if (interrupts.signal) return SIGNAL_EXIT_CODES[interrupts.signal];
     return runFailed(report) ? EXIT_FAILED : EXIT_PASSED;
+  } finally {
+    interrupts.uninstall();
   }
 }
 
