@@ -5,6 +5,7 @@ import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { SerializedError, TestCase, TestModule, TestSuite } from 'vitest/node';
+import { type CauseId, causeOf } from '../diagnosis/causes.ts';
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import type { PreflightCheck, TargetName } from '../targets/target.ts';
 import { type SuiteFolder, suiteFileOf } from './suites.ts';
@@ -32,6 +33,8 @@ export interface CaseReport {
   failure?: FailureReport;
   /** What the suite gathered when the case failed (pod status, events, env names), for the reader. */
   diagnostics?: string;
+  /** The cause the suite recognised in the failure (a DiagnosedFailure), for "Likely causes". */
+  cause?: CauseId;
 }
 
 export interface FileReport {
@@ -206,11 +209,13 @@ function summarizeCase(
       const failure = first ?? { type: 'Error', message: 'failed without an error', details: '' };
       const more = rest.map((error) => `${error.type}: ${error.message}\n${error.details}`).join('\n');
       const diagnostics = test.meta().podDiagnostics;
+      const cause = result.errors.map(causeOf).find(Boolean);
       return {
         ...base,
         status: 'failed',
         failure: { ...failure, details: [failure.details, more].filter(Boolean).join('\n') },
         ...(typeof diagnostics === 'string' && diagnostics !== '' ? { diagnostics: clean(diagnostics) } : {}),
+        ...(cause ? { cause } : {}),
       };
     }
     case 'skipped': {
@@ -224,10 +229,12 @@ function summarizeCase(
       const setUp = neverStarted ? failedSetUp(test) : undefined;
       if (setUp) {
         const error = summarizeError(setUp, clean);
+        const cause = causeOf(setUp);
         return {
           ...base,
           status: 'failed',
           failure: { ...error, message: `its set-up (beforeAll) failed: ${error.message}` },
+          ...(cause ? { cause } : {}),
         };
       }
       if (selected && test.options.mode === 'skip' && !selected.test(test.fullName)) {

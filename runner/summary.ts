@@ -3,6 +3,7 @@
 // totals, failures with their diffs, what --keep kept and what the teardown did (and failed to do).
 // Rendered from the redacted RunReport.
 
+import { CAUSES, type CauseId } from '../diagnosis/causes.ts';
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import { leftoverHint } from './janitor-hint.ts';
 import { preflightFailed } from './preflight.ts';
@@ -96,11 +97,42 @@ function preflightSection(report: RunReport): string[] {
   ];
 }
 
+/**
+ * Failed cases grouped by the cause the suite recognised, each cause with its fix once: what a reader of a
+ * failed run needs first. Failures without a recognised cause are counted, pointing at the details.
+ */
+function likelyCausesSection(report: RunReport): string[] {
+  const byCause = new Map<CauseId, string[]>();
+  let undiagnosed = 0;
+  for (const file of report.files) {
+    for (const testCase of file.cases) {
+      if (testCase.status !== 'failed') continue;
+      if (!testCase.cause) {
+        undiagnosed++;
+        continue;
+      }
+      const cases = byCause.get(testCase.cause) ?? [];
+      cases.push(`${file.name}${NAME_SEPARATOR}${testCase.name}`);
+      byCause.set(testCase.cause, cases);
+    }
+  }
+  if (byCause.size === 0) return [];
+  const lines = ['## Likely causes', ''];
+  for (const [cause, cases] of byCause) {
+    lines.push(`### ${CAUSES[cause].title}`, '', `**Fix:** ${CAUSES[cause].fix}`, '');
+    lines.push(...cases.map((name) => `- ${name}`), '');
+  }
+  if (undiagnosed > 0)
+    lines.push(`${undiagnosed} other failed case(s) had no recognised cause: see Failures below.`, '');
+  return lines;
+}
+
 export function renderSummary(report: RunReport): string {
   const counts = countCases(report.files);
   const lines: string[] = [
     `# Pod Identity conformance: ${outcome(report)}`,
     '',
+    ...likelyCausesSection(report),
     '| | |',
     '|---|---|',
     ...toolRows(report),

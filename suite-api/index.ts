@@ -3,6 +3,7 @@
 // checks that skip with the target's reason, condition-based waiting and report notes. The bundled
 // suites import only from here; so can suites of your own (`--suites-dir`).
 
+export { CAUSES, type CauseId, DiagnosedFailure } from '../diagnosis/causes.ts';
 export {
   createRole,
   type PolicyDocumentJson,

@@ -13,6 +13,7 @@ import {
   createPodOnceAssociationApplies,
   createRole,
   createServiceAccount,
+  DiagnosedFailure,
   isPodIdentityMutated,
   POD_CLIENT_NAMES,
   type Pod,
@@ -27,13 +28,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 /** Fails with a plain explanation when a pod that should have nothing received credentials. */
 function expectNoCredentials(result: PodCallResult<{ arn: string }>, who: string): void {
   if (result.ok) {
+    const received = `${who} received credentials for ${result.value.arn} although no association covers it`;
     // EC2 names instance-profile sessions after the instance: assumed-role/<node role>/i-….
-    const nodeSession = /:assumed-role\/[^/]+\/i-[0-9a-f]{8,17}$/.test(result.value.arn);
+    if (/:assumed-role\/[^/]+\/i-[0-9a-f]{8,17}$/.test(result.value.arn))
+      throw new DiagnosedFailure(
+        'imds-reachable',
+        `${received}: that is the node role (an EC2 instance session)`,
+      );
     throw new Error(
-      `${who} received credentials for ${result.value.arn} although no association covers it. ` +
-        (nodeSession
-          ? 'That is the node role (an EC2 instance session): pods can reach the instance metadata service. Fix: in the node group launch template require IMDSv2 (HttpTokens required) with HttpPutResponseHopLimit 1, or block 169.254.169.254 from pods.'
-          : 'If that is the node role, pods can reach the instance metadata service: require IMDSv2 with a hop limit of 1 on the nodes.'),
+      `${received}. If that is the node role, pods can reach the instance metadata service: require IMDSv2 with a hop limit of 1 on the nodes.`,
     );
   }
   expect(result.failure, `${who} should fail for lack of credentials, got: ${result.message}`).toBe(

@@ -27,9 +27,15 @@ describe.concurrent('isolation on a node whose IMDS pods can reach', () => {
       expect(reported.message).toMatch(
         /received credentials for arn:aws:sts::\d+:assumed-role\/eks-node-role\/i-/,
       );
-      expect(reported.message).toContain('pods can reach the instance metadata service');
-      expect(reported.message).toContain('HttpPutResponseHopLimit 1');
+      expect(reported.message).toContain(
+        'that is the node role (an EC2 instance session). Likely cause: pods reach the instance metadata service and get the node role. Fix: in the node group launch template require IMDSv2 (HttpTokens required) with HttpPutResponseHopLimit 1, or block 169.254.169.254 from pods.',
+      );
     }
+    expect(run.summary).toMatch(
+      /^# Pod Identity conformance: failed\n\n## Likely causes\n\n### pods reach the instance metadata service and get the node role\n\n\*\*Fix:\*\* in the node group launch template require IMDSv2/,
+    );
+    for (const name of NO_CREDENTIALS_CASES)
+      expect(run.summary).toContain(`- pod-identity/isolation › ${name}\n`);
     expect(
       findCase(run.cases, 'isolation › a pod with role B cannot write where only role A may [aws-cli]')
         .status,

@@ -67,6 +67,8 @@ export interface SuiteRunResult {
   outstanding: LedgerRecord[];
   /** Every record the ledger ever had. */
   created: LedgerRecord[];
+  /** summary.md, or '' when the run wrote none. */
+  summary: string;
 }
 
 /** A scratch directory for one run: the working directory and its reports/ folder. */
@@ -146,7 +148,9 @@ export async function collectRun(
   const result = await child;
   const junit = await readJunit(reportDir);
   const ledger = await readLedger(reportDir);
+  const summary = await readFile(join(reportDir, 'summary.md'), 'utf8').catch(() => '');
   return {
+    summary,
     exitCode: result.exitCode,
     stdout: String(result.stdout),
     stderr: String(result.stderr),
