@@ -17,6 +17,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { V1Namespace } from '@kubernetes/client-node';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createNodeCredentials, NODE_ROLE_NAME, NODE_ROLE_PATH } from './agent/node-credentials.ts';
@@ -47,7 +48,7 @@ import { deriveRandom } from './random.ts';
 import { trackPath, untrackPath } from './runtime/reaper.ts';
 import { NODE_LOCAL_ADDRESSES, NODE_NETWORK } from './runtime/sandbox/node.ts';
 import { nodeCredentialsForUnassociatedPods, type Sabotage } from './sabotage.ts';
-import type { SimFaults, SimHandle, SimOptions } from './types.ts';
+import type { ClusterConditions, SimFaults, SimHandle, SimOptions } from './types.ts';
 
 // The package's public API: what the harness (its embedded and localstack targets) and its tests use.
 export {
@@ -62,7 +63,7 @@ export { decodeEksToken } from './kube/eks-token-authenticator.ts';
 export { createSeededRandom } from './random.ts';
 export { awsCliDirectory, installationToolDirs } from './runtime/host-path.ts';
 export { SABOTAGE_FLAGS } from './sabotage.ts';
-export type { Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
+export type { ClusterConditions, Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
 
@@ -155,6 +156,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       podSandbox: options.podSandbox,
       ...(options.podToolDirs ? { podToolDirs: options.podToolDirs } : {}),
       ...(kubeFaults ? { faults: kubeFaults } : {}),
+      droppedAddresses: (_pod, namespace) => droppedForPod(options.conditions, namespace),
     }).then((sim) => (kube = sim));
     const startingAws = options.externalAws
       ? startExternalAws(
@@ -289,6 +291,14 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
  * endpoints pods use from the node's address (same port) to where they listen. Returns the URL a pod
  * uses for each endpoint URL (unchanged in fallback mode, where pods share the host's loopback).
  */
+/** The addresses a new pod's network drops packets to under the cluster's conditions. */
+function droppedForPod(conditions: ClusterConditions | undefined, namespace: V1Namespace | undefined): string[] {
+  const blocked = conditions?.agentBlockedForNamespaceLabel;
+  if (blocked && namespace?.metadata?.labels?.[blocked.key] === blocked.value)
+    return [NODE_NETWORK.agentIPv4, NODE_NETWORK.agentIPv6];
+  return [];
+}
+
 /** The agent's pod restarting now and then (faults.agentRestartIntervalMs), while the add-on is installed. */
 function restartAgentPeriodically(
   agent: PodIdentityAgent,

@@ -31,6 +31,19 @@ export interface SimFaults {
   agentRestartDownMs?: number;
 }
 
+/**
+ * How the cluster is set up, as users get it wrong (spec §6): conditions that make Pod Identity fail
+ * for a reason outside Pod Identity itself, so the suite's diagnosis of each can be proven. Need the
+ * pod sandbox (pods' own network), except where noted.
+ */
+export interface ClusterConditions {
+  /**
+   * Pods in namespaces carrying this label cannot reach the agent: their packets to 169.254.170.23 and
+   * [fd00:ec2::23] are dropped, as a NetworkPolicy without an egress rule for them does.
+   */
+  agentBlockedForNamespaceLabel?: { key: string; value: string };
+}
+
 export interface SimOptions {
   accountId?: string;
   region?: string;
@@ -64,6 +77,8 @@ export interface SimOptions {
    * preflight checks. The simulator's agent itself still runs. Default true.
    */
   podIdentityAgentAddon?: boolean;
+  /** A misconfigured cluster (network policy, nodes without the agent): see ClusterConditions. */
+  conditions?: ClusterConditions;
   /**
    * Deliberate misbehaviour (sim/sabotage.ts), for the project's own negative tests only: proves that
    * each conformance case fails when the behaviour it checks is broken. Never set by targets. Only the

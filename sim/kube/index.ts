@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1DaemonSet, V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { PodRuntime } from '../runtime/pod-runtime.ts';
 import { trackPath, untrackPath } from '../runtime/reaper.ts';
 import { NODE_NETWORK, NodeSandbox, SandboxUnavailable } from '../runtime/sandbox/node.ts';
@@ -75,6 +75,11 @@ export interface KubeSimOptions {
   maxRequestBodyBytes?: number;
   /** Injected API server faults: 429/500 answers and slow reads on plain REST calls. */
   faults?: ApiServerFaults;
+  /**
+   * Sandbox mode: addresses a new pod's network drops packets to (an emulated network policy), given
+   * the pod and its namespace as stored.
+   */
+  droppedAddresses?: (pod: V1Pod, namespace: V1Namespace | undefined) => string[];
 }
 
 /** How pods run, and why. */
@@ -198,6 +203,11 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
       };
     },
     hostIP: HOST_IP,
+    droppedAddresses: (pod) =>
+      options.droppedAddresses?.(
+        pod,
+        ctx.store.get<V1Namespace>('namespaces', undefined, pod.metadata?.namespace ?? ''),
+      ) ?? [],
   };
   const runtime = new PodRuntime(host, {
     stateDir,

@@ -313,6 +313,7 @@ export class PodRuntime {
       hostname: name,
       hostNetwork,
       containers: plans,
+      droppedAddresses: hostNetwork ? [] : (this.#host.droppedAddresses?.(pod) ?? []),
       // Written once the address is known, before anything is mounted.
       beforeMount: async (addresses) => {
         await writeFile(hostsFile, kubeletHostsFile(addresses?.ipv4, addresses?.ipv6, name));

@@ -26,6 +26,8 @@ export interface PodRuntimeHost {
   serviceEnv(): Record<string, string>;
   /** Address of the node (and of pods): the simulator runs them on the host's loopback. */
   hostIP: string;
+  /** Sandbox mode: addresses the pod's network drops packets to (an emulated network policy). */
+  droppedAddresses?(pod: V1Pod): string[];
 }
 
 export interface PodRuntimeOptions {

@@ -36,6 +36,28 @@ function macOf(index: number): string {
   return `02:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}`;
 }
 
+/**
+ * Routes that send packets for `addresses` to a next hop with a MAC nobody has: the node's side of the
+ * veth discards frames not addressed to it, so the SYN goes unanswered (a timeout, not a refusal).
+ */
+function droppingRoutes(addresses: string[]): string[] {
+  if (addresses.length === 0) return [];
+  const nowhere = { ipv4: '169.254.1.254', ipv6: 'fe80::dead', mac: '02:00:00:00:de:ad' };
+  const lines = [
+    `route add ${nowhere.ipv4} dev eth0 scope link`,
+    `neigh add ${nowhere.ipv4} lladdr ${nowhere.mac} dev eth0`,
+    `neigh add ${nowhere.ipv6} lladdr ${nowhere.mac} dev eth0`,
+  ];
+  for (const address of addresses) {
+    lines.push(
+      address.includes(':')
+        ? `route add ${address}/128 via ${nowhere.ipv6} dev eth0`
+        : `route add ${address}/32 via ${nowhere.ipv4} dev eth0`,
+    );
+  }
+  return lines;
+}
+
 function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
@@ -46,6 +68,11 @@ export interface PodSandboxSpec {
   hostname: string;
   hostNetwork: boolean;
   containers: ContainerRootPlan[];
+  /**
+   * Addresses whose packets the pod's network drops without an answer, as a network policy does (or a
+   * node without the agent, where nothing holds 169.254.170.23): connections to them time out.
+   */
+  droppedAddresses?: string[];
   /** Runs once the pod's addresses are known, before the pod's mounts are made. */
   beforeMount?: (addresses: PodAddresses | undefined) => Promise<void>;
 }
@@ -90,6 +117,7 @@ export class PodNamespaces {
           `route add ${NODE_NETWORK.gatewayIPv6} dev eth0`,
           `route add default via ${NODE_NETWORK.gatewayIPv6} dev eth0`,
           `neigh add ${NODE_NETWORK.gatewayIPv6} lladdr ${NODE_NETWORK.gatewayMac} dev eth0`,
+          ...droppingRoutes(spec.droppedAddresses ?? []),
           '',
         ].join('\n'),
       );
