@@ -2,7 +2,7 @@
 // variable, the config-file key, the --help line and the value check, so adding an option (a
 // target-specific --context, --account...) is adding one entry here and reading it in the target.
 
-import { checkNodeSelector, checkToleration } from '../targets/eks/pod-settings.ts';
+import { checkLabel, checkNodeSelector, checkToleration } from '../targets/eks/pod-settings.ts';
 import { TARGET_NAMES, type TargetName } from '../targets/target.ts';
 import { UsageError } from './errors.ts';
 
@@ -397,6 +397,18 @@ export const RUN_OPTIONS = [
     targets: ['eks'],
     expects: 'a taint KEY=VALUE:EFFECT',
     example: 'dedicated=ci:NoSchedule',
+  },
+  {
+    key: 'namespaceLabels',
+    flag: 'namespace-label',
+    kind: 'list',
+    env: 'PIC_NAMESPACE_LABELS',
+    valueName: 'KEY=VALUE',
+    description:
+      'label every test namespace carries, e.g. one your network policies select (repeatable; default none)',
+    check: withExample(checkLabel, '--namespace-label team=payments'),
+    expects: 'a namespace label KEY=VALUE',
+    example: 'team=payments',
   },
   {
     key: 'waitTimeout',

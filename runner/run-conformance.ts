@@ -370,12 +370,21 @@ async function casesNeverStarted(
 
 async function startTarget(settings: RunSettings, runId: string, deps: RunnerDeps): Promise<Target> {
   try {
-    return await deps.targets[settings.target](settings, runId);
+    const target = await deps.targets[settings.target](settings, runId);
+    const labels = (settings.namespaceLabels as string[] | undefined) ?? [];
+    if (labels.length > 0) target.info.namespaceLabels = Object.fromEntries(labels.map(labelOf));
+    return target;
   } catch (error) {
     if (error instanceof ConfigurationError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new TargetStartError(`could not start the ${settings.target} target: ${message}`, { cause: error });
   }
+}
+
+/** KEY=VALUE, already checked by the option's own check. */
+function labelOf(text: string): [string, string] {
+  const at = text.indexOf('=');
+  return [text.slice(0, at), text.slice(at + 1)];
 }
 
 async function deleteOutstanding(

@@ -17,9 +17,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1Namespace } from '@kubernetes/client-node';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { V1Namespace } from '@kubernetes/client-node';
 import { createNodeCredentials, NODE_ROLE_NAME, NODE_ROLE_PATH } from './agent/node-credentials.ts';
 import { type PodIdentityAgent, startPodIdentityAgent } from './agent/server.ts';
 import { createAgentSpawnEnvHook } from './agent/spawn-env.ts';
@@ -292,7 +292,10 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
  * uses for each endpoint URL (unchanged in fallback mode, where pods share the host's loopback).
  */
 /** The addresses a new pod's network drops packets to under the cluster's conditions. */
-function droppedForPod(conditions: ClusterConditions | undefined, namespace: V1Namespace | undefined): string[] {
+function droppedForPod(
+  conditions: ClusterConditions | undefined,
+  namespace: V1Namespace | undefined,
+): string[] {
   const blocked = conditions?.agentBlockedForNamespaceLabel;
   if (blocked && namespace?.metadata?.labels?.[blocked.key] === blocked.value)
     return [NODE_NETWORK.agentIPv4, NODE_NETWORK.agentIPv6];

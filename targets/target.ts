@@ -80,6 +80,8 @@ export interface TargetInfo {
   keep: boolean;
   /** Upper bound for a single wait (pod Running, association effective, role assumable), in ms. */
   waitTimeoutMs: number;
+  /** Labels every test namespace carries (--namespace-label), e.g. what the cluster's network policies select. */
+  namespaceLabels?: Record<string, string>;
 }
 
 /** One check a target made before creating anything (the eks target's preflight), for the reports. */

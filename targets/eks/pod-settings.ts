@@ -15,16 +15,19 @@ const LABEL_KEY =
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 
-/** `key=value` -> [key, value], or what is wrong with it. */
-export function parseNodeSelector(text: string): [string, string] | string {
+/** A label `key=value` -> [key, value], or what is wrong with it (`what` and `example` name the option). */
+function parseLabel(text: string, what: string, example: string): [string, string] | string {
   const at = text.indexOf('=');
-  if (at <= 0)
-    return `node selector "${text}" is not KEY=VALUE; e.g. --node-selector kubernetes.io/arch=amd64`;
+  if (at <= 0) return `${what} "${text}" is not KEY=VALUE; e.g. ${example}`;
   const key = text.slice(0, at);
   const value = text.slice(at + 1);
-  if (!LABEL_KEY.test(key)) return `node selector "${text}": "${key}" is not a valid label key`;
-  if (!LABEL_VALUE.test(value)) return `node selector "${text}": "${value}" is not a valid label value`;
+  if (!LABEL_KEY.test(key)) return `${what} "${text}": "${key}" is not a valid label key`;
+  if (!LABEL_VALUE.test(value)) return `${what} "${text}": "${value}" is not a valid label value`;
   return [key, value];
+}
+
+export function parseNodeSelector(text: string): [string, string] | string {
+  return parseLabel(text, 'node selector', '--node-selector kubernetes.io/arch=amd64');
 }
 
 export interface Toleration {
@@ -59,6 +62,12 @@ export function parseToleration(text: string): Toleration | string {
 
 export function checkNodeSelector(text: string): string | undefined {
   const parsed = parseNodeSelector(text);
+  return typeof parsed === 'string' ? parsed : undefined;
+}
+
+/** A Kubernetes label KEY=VALUE (a namespace's, say). */
+export function checkLabel(text: string): string | undefined {
+  const parsed = parseLabel(text, 'namespace label', '--namespace-label team=payments');
   return typeof parsed === 'string' ? parsed : undefined;
 }
 

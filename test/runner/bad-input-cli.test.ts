@@ -131,6 +131,12 @@ const FLAGS: BadInput[] = [
     args: ['--node-selector', 'a=b!'],
     says: 'not a valid label value; e.g. --node-selector kubernetes.io/arch=amd64',
   },
+  { args: ['--namespace-label', ''], says: '--namespace-label is empty; give a namespace label KEY=VALUE' },
+  { args: ['--namespace-label', 'team'], says: 'namespace label "team" is not KEY=VALUE' },
+  {
+    args: ['--namespace-label', 'team=a b'],
+    says: 'not a valid label value; e.g. --namespace-label team=payments',
+  },
   { args: ['--toleration', ''], says: '--toleration is empty; give a taint KEY=VALUE:EFFECT' },
   { args: ['--toleration', 'a=b:Sometimes'], says: 'effect "Sometimes" is not one of NoSchedule' },
   { args: ['--wait-timeout', ''], says: '--wait-timeout is empty; give whole seconds from 1 to 3600' },

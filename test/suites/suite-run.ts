@@ -100,8 +100,10 @@ export interface SabotagedRunOptions {
   createDecoyRole?: boolean;
   /** Simulator faults (propagation delays, throttling) on top of the defects. */
   faults?: SimFaults;
-  /** Further simulator settings: a misconfigured node (IMDS), the pod sandbox mode. */
-  simOptions?: Pick<SimOptions, 'imds' | 'podSandbox'>;
+  /** Further simulator settings: a misconfigured node (IMDS) or cluster, the pod sandbox mode. */
+  simOptions?: Pick<SimOptions, 'imds' | 'podSandbox' | 'conditions'>;
+  /** More runner flags (e.g. --namespace-label). */
+  extraArgs?: string[];
 }
 
 /** The pod-identity suite's selected files on the embedded target with `sabotage`, run to the end. */
@@ -122,6 +124,7 @@ async function runSabotagedNow(options: SabotagedRunOptions): Promise<SuiteRunRe
       String(options.waitTimeoutSeconds ?? BROKEN_RUN_WAIT_SECONDS),
       '--report-dir',
       scratch.reportDir,
+      ...(options.extraArgs ?? []),
     ];
     const child = execa(process.execPath, [SABOTAGED_RUNNER, ...args], {
       cwd: scratch.dir,

@@ -13,7 +13,10 @@ const connect = (address: string) =>
 describe('agent blocked for namespaces with a label (an emulated NetworkPolicy)', () => {
   let f: SimFixture;
   beforeAll(async () => {
-    f = await startSimFixture({ podSandbox: 'required', conditions: { agentBlockedForNamespaceLabel: LABEL } });
+    f = await startSimFixture({
+      podSandbox: 'required',
+      conditions: { agentBlockedForNamespaceLabel: LABEL },
+    });
     const role = await f.createRole('conditions-app');
     for (const namespace of ['blocked', 'open']) {
       await f.core.createNamespace({
@@ -52,9 +55,15 @@ describe('agent blocked for namespaces with a label (an emulated NetworkPolicy)'
     expect(result.stdout, result.stderr).toBe('400');
   });
 
-  it.runIf(awsCli)('the AWS CLI in the blocked pod reports a connect timeout to the agent', async () => {
-    const result = await f.exec('blocked', 'app', [awsCli!, 'sts', 'get-caller-identity']);
-    expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toContain('Connect timeout on endpoint URL: "http://169.254.170.23/v1/credentials"');
-  }, 60_000);
+  it.runIf(awsCli)(
+    'the AWS CLI in the blocked pod reports a connect timeout to the agent',
+    async () => {
+      const result = await f.exec('blocked', 'app', [awsCli!, 'sts', 'get-caller-identity']);
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toContain(
+        'Connect timeout on endpoint URL: "http://169.254.170.23/v1/credentials"',
+      );
+    },
+    60_000,
+  );
 });
