@@ -7,7 +7,7 @@ import { findCase, runSabotaged } from './suite-run.ts';
 
 const RUN_TIMEOUT_MS = 180_000;
 const CREDENTIALS_CASE =
-  'credentials › the pod is the associated role's session assumed-role/ROLE/eks-CLUSTER-POD-… [aws-cli]';
+  "credentials › the pod is the associated role's session assumed-role/ROLE/eks-CLUSTER-POD-… [aws-cli]";
 const LABEL = { key: 'egress-policy', value: 'deny-all' };
 
 function expectLikelyCause(summary: string, title: string, fix: string, cases: string[]): void {
