@@ -43,6 +43,10 @@ export interface Sabotage {
    * AWS_EC2_METADATA_DISABLED in their environment, which then differs from the stored pod.
    */
   podEnvRewritten?: boolean;
+  /** CreatePodIdentityAssociation accepts any role that exists, whatever its trust policy says. */
+  associationTrustUnchecked?: boolean;
+  /** IAM DeleteRole answers success, but the role stays (and stays assumable). */
+  roleDeletesIgnored?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -60,6 +64,8 @@ export const SABOTAGE_FLAGS = [
   'associationDeletesIgnored',
   'deletesLeaveResources',
   'podEnvRewritten',
+  'associationTrustUnchecked',
+  'roleDeletesIgnored',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

@@ -4,8 +4,10 @@
 // suites import only from here; so can suites of your own (`--suites-dir`).
 
 export { CAUSES, type CauseId, DiagnosedFailure } from '../diagnosis/causes.ts';
+export { diagnoseMissingCredentials, diagnoseNotMutated } from '../diagnosis/diagnose.ts';
 export {
   createRole,
+  deleteRole,
   type PolicyDocumentJson,
   podIdentityTrustPolicy,
   type Role,

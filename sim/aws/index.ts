@@ -164,7 +164,13 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
   });
   endpoint.register(
     'iam',
-    createIamHandler({ store: iam, principals, now, propagationDelayMs: faults.iamPropagationDelayMs }),
+    createIamHandler({
+      store: iam,
+      principals,
+      now,
+      propagationDelayMs: faults.iamPropagationDelayMs,
+      sabotage: options.sabotage,
+    }),
   );
   endpoint.register('sts', createStsHandler({ iam, principals, authorizer, now }));
   endpoint.register('s3', createS3Handler({ store: s3, region, now }));

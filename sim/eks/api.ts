@@ -456,7 +456,10 @@ class EksOperations {
     this.#authorize('iam:PassRole', roleArn, { 'iam:PassedToService': POD_IDENTITY_SERVICE_PRINCIPAL });
     const role = parts.accountId === cluster.accountId ? await this.#roles.getRole(roleArn) : undefined;
     if (!role) throw invalidParameter('Role provided in the request does not exist');
-    if (!trustAllowsPodIdentity(role, this.#options.evaluatePolicies ?? evaluatePolicies)) {
+    if (
+      !this.#controlPlane.sabotage.associationTrustUnchecked &&
+      !trustAllowsPodIdentity(role, this.#options.evaluatePolicies ?? evaluatePolicies)
+    ) {
       throw invalidParameter('Trust policy of the role provided is invalid');
     }
   }

@@ -46,6 +46,10 @@ export class EksControlPlane {
     return cluster;
   }
 
+  get sabotage(): Sabotage {
+    return this.#options.sabotage ?? {};
+  }
+
   getCluster(name: string): EksCluster | undefined {
     return this.#clusters.get(name);
   }

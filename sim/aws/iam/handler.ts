@@ -1,6 +1,7 @@
 // IAM over the Query protocol (API version 2010-05-08): roles, inline and managed policies, users and
 // their access keys. Every action is authorized against the caller's policies before it runs.
 
+import type { Sabotage } from '../../sabotage.ts';
 import { requestTagContext, resourceTagContext } from '../authorize.ts';
 import { AwsError, validationError } from '../errors.ts';
 import type { ContextValue } from '../policy/index.ts';
@@ -34,6 +35,8 @@ export interface IamHandlerOptions {
   now: () => Date;
   /** Delay before a role created over the API is visible (faults.iamPropagationDelayMs). */
   propagationDelayMs: number;
+  /** Deliberate defects for negative tests (sim/sabotage.ts). */
+  sabotage?: Sabotage;
 }
 
 type Result = Record<string, unknown> | undefined;
@@ -194,7 +197,8 @@ export function createIamHandler(options: IamHandlerOptions): ServiceHandler {
       return { Roles: members(page.map((r) => roleXml(r, 'list'))), ...tail };
     },
     DeleteRole: (call) => {
-      store.deleteRole(roleAction(call, 'iam:DeleteRole'));
+      const roleName = roleAction(call, 'iam:DeleteRole');
+      if (!options.sabotage?.roleDeletesIgnored) store.deleteRole(roleName);
       return undefined;
     },
     UpdateAssumeRolePolicy: (call) => {
