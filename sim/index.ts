@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { V1Namespace } from '@kubernetes/client-node';
+import type { V1Namespace, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { createNodeCredentials, NODE_ROLE_NAME, NODE_ROLE_PATH } from './agent/node-credentials.ts';
 import { type PodIdentityAgent, startPodIdentityAgent } from './agent/server.ts';
 import { createAgentSpawnEnvHook } from './agent/spawn-env.ts';
@@ -33,7 +33,7 @@ import {
 } from './aws/index.ts';
 import { AWS_MANAGED_POLICIES } from './aws/policy/index.ts';
 import { createPodIdentityAdmissionHook } from './eks/admission.ts';
-import { AGENT_DAEMONSET_NAME, podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
+import { AGENT_DAEMONSET_NAME, AGENT_TOLERATIONS, podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
 import { createEksApiHandler } from './eks/api.ts';
 import { createEksAuthHandler } from './eks/auth.ts';
 import { POD_IDENTITY_AGENT_ADDON } from './eks/cluster.ts';
@@ -43,6 +43,7 @@ import { POD_IDENTITY_SERVICE_PRINCIPAL, roleDirectoryFromIamApi } from './eks/r
 import { type InstanceMetadataService, startInstanceMetadataService } from './imds/server.ts';
 import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
+import { untoleratedTaints } from './kube/scheduling.ts';
 import { unauthorized } from './kube/status.ts';
 import { deriveRandom } from './random.ts';
 import { trackPath, untrackPath } from './runtime/reaper.ts';
@@ -156,7 +157,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       podSandbox: options.podSandbox,
       ...(options.podToolDirs ? { podToolDirs: options.podToolDirs } : {}),
       ...(kubeFaults ? { faults: kubeFaults } : {}),
-      droppedAddresses: (_pod, namespace) => droppedForPod(options.conditions, namespace),
+      ...nodesOf(options.conditions),
+      droppedAddresses: (pod, namespace) => droppedForPod(options.conditions, pod, namespace),
     }).then((sim) => (kube = sim));
     const startingAws = options.externalAws
       ? startExternalAws(
@@ -245,7 +247,14 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     // come and go with it, as CreateAddon and DeleteAddon run.
     const agentDaemonSet = () =>
       kubeSim.publishDaemonSet(
-        podIdentityAgentDaemonSet({ clusterName, region, createdAt: cluster.createdAt }),
+        podIdentityAgentDaemonSet({
+          clusterName,
+          region,
+          createdAt: cluster.createdAt,
+          ...(options.conditions?.agentTolerations
+            ? { tolerations: options.conditions.agentTolerations }
+            : {}),
+        }),
       );
     cluster.addons.onChange(({ addonName, change }) => {
       if (addonName !== POD_IDENTITY_AGENT_ADDON) return;
@@ -286,19 +295,36 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   }
 }
 
+const FIRST_NODE = 'sim-node-1';
+
+/** The cluster's nodes beyond the first, with their taints. */
+function nodesOf(conditions: ClusterConditions | undefined): {
+  nodeName: string;
+  moreNodes: Array<{ name: string; taints: V1Taint[] }>;
+} {
+  const taints = (name: string) => conditions?.nodeTaints?.[name] ?? [];
+  const count = conditions?.nodes ?? 1;
+  const moreNodes = Array.from({ length: Math.max(0, count - 1) }, (_, i) => `sim-node-${i + 2}`).map(
+    (name) => ({ name, taints: taints(name) }),
+  );
+  return { nodeName: FIRST_NODE, moreNodes };
+}
+
 /**
- * Sandbox mode: serves the agent on its link-local addresses in the node's network, and relays the AWS
- * endpoints pods use from the node's address (same port) to where they listen. Returns the URL a pod
- * uses for each endpoint URL (unchanged in fallback mode, where pods share the host's loopback).
+ * The addresses a new pod's network drops packets to under the cluster's conditions: the agent's, for
+ * namespaces a "network policy" selects, and on nodes the agent's DaemonSet does not run on.
  */
-/** The addresses a new pod's network drops packets to under the cluster's conditions. */
 function droppedForPod(
   conditions: ClusterConditions | undefined,
+  pod: V1Pod,
   namespace: V1Namespace | undefined,
 ): string[] {
+  const agent = [NODE_NETWORK.agentIPv4, NODE_NETWORK.agentIPv6];
   const blocked = conditions?.agentBlockedForNamespaceLabel;
-  if (blocked && namespace?.metadata?.labels?.[blocked.key] === blocked.value)
-    return [NODE_NETWORK.agentIPv4, NODE_NETWORK.agentIPv6];
+  if (blocked && namespace?.metadata?.labels?.[blocked.key] === blocked.value) return agent;
+  const taints = conditions?.nodeTaints?.[pod.spec?.nodeName ?? ''] ?? [];
+  const agentTolerations = conditions?.agentTolerations ?? AGENT_TOLERATIONS;
+  if (untoleratedTaints({ spec: { taints } }, agentTolerations).length > 0) return agent;
   return [];
 }
 
@@ -320,6 +346,11 @@ function restartAgentPeriodically(
   return { close: async () => clearInterval(timer) };
 }
 
+/**
+ * Sandbox mode: serves the agent on its link-local addresses in the node's network, and relays the AWS
+ * endpoints pods use from the node's address (same port) to where they listen. Returns the URL a pod
+ * uses for each endpoint URL (unchanged in fallback mode, where pods share the host's loopback).
+ */
 async function reachableFromPods(
   kubeSim: StartedKubeSim,
   agent: PodIdentityAgent,

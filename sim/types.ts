@@ -1,6 +1,7 @@
 // The composed simulator's options and handle (sim/index.ts startSim). The embedded target and the
 // standalone `npm run sim` are thin wrappers around it.
 
+import type { V1Taint, V1Toleration } from '@kubernetes/client-node';
 import type { ImdsSettings } from './imds/server.ts';
 import type { Sabotage } from './sabotage.ts';
 
@@ -42,6 +43,15 @@ export interface ClusterConditions {
    * [fd00:ec2::23] are dropped, as a NetworkPolicy without an egress rule for them does.
    */
   agentBlockedForNamespaceLabel?: { key: string; value: string };
+  /** How many nodes the cluster has (default 1): sim-node-1, sim-node-2, … Pods spread over those they fit. */
+  nodes?: number;
+  /** Taints by node name, e.g. { 'sim-node-2': [{ key: 'dedicated', value: 'ci', effect: 'NoSchedule' }] }. */
+  nodeTaints?: Record<string, V1Taint[]>;
+  /**
+   * The agent DaemonSet's tolerations (default: every taint, as the add-on ships). With fewer, nodes
+   * whose taints they miss get no agent pod, and pods there find nothing on 169.254.170.23 (timeouts).
+   */
+  agentTolerations?: V1Toleration[];
 }
 
 export interface SimOptions {

@@ -247,6 +247,7 @@ export async function createEksTarget(
       policy: await loadRunnerPolicy(),
       connect,
       cleanupOnly: options.purpose === 'janitor',
+      podPlacement: eksPodSettings(settings),
     });
   } catch (error) {
     await release();

@@ -1,15 +1,20 @@
 // The DaemonSet the eks-pod-identity-agent add-on installs (spec §2.1; the add-on's Helm chart), as
 // the simulator publishes it in kube-system: one node, one ready agent.
 
-import type { V1DaemonSet } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Toleration } from '@kubernetes/client-node';
 
 export const AGENT_DAEMONSET_NAME = 'eks-pod-identity-agent';
 export const AGENT_IMAGE_TAG = '0.1.37';
+
+/** The add-on's default: every taint (its Helm chart's `tolerations: [{operator: Exists}]`). */
+export const AGENT_TOLERATIONS: V1Toleration[] = [{ operator: 'Exists' }];
 
 export interface AgentDaemonSetOptions {
   clusterName: string;
   region: string;
   createdAt?: Date;
+  /** Tolerations the add-on was configured with (default AGENT_TOLERATIONS). */
+  tolerations?: V1Toleration[];
 }
 
 export function podIdentityAgentDaemonSet(options: AgentDaemonSetOptions): V1DaemonSet {
@@ -43,7 +48,7 @@ export function podIdentityAgentDaemonSet(options: AgentDaemonSetOptions): V1Dae
           priorityClassName: 'system-node-critical',
           hostNetwork: true,
           terminationGracePeriodSeconds: 30,
-          tolerations: [{ operator: 'Exists' }],
+          tolerations: options.tolerations ?? AGENT_TOLERATIONS,
           affinity: {
             nodeAffinity: {
               requiredDuringSchedulingIgnoredDuringExecution: {

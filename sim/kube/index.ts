@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1DaemonSet, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Namespace, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { PodRuntime } from '../runtime/pod-runtime.ts';
 import { trackPath, untrackPath } from '../runtime/reaper.ts';
 import { NODE_NETWORK, NodeSandbox, SandboxUnavailable } from '../runtime/sandbox/node.ts';
@@ -54,8 +54,10 @@ export interface KubeSimOptions {
   maxGracePeriodSeconds?: number;
   /** Base of the container restart back-off (default 10 000 ms, as the kubelet; a test knob). */
   restartBackoffMs?: number;
-  /** Name of the single node every pod is scheduled on (default `sim-node-1`). */
+  /** Name of the first node (default `sim-node-1`). */
   nodeName?: string;
+  /** More nodes, named and maybe tainted; pods are scheduled among all of them. */
+  moreNodes?: Array<{ name: string; taints?: V1Taint[] }>;
   /**
    * Pods in namespaces of their own: `auto` (default) where the machine allows it, else host processes
    * (said by podSandbox); `required` fails to start without it; `off` always runs host processes.
@@ -151,6 +153,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
   const podAdmissionHooks: PodAdmissionHook[] = [];
   const spawnEnvHooks: SpawnEnvHook[] = [];
   const node = { name: options.nodeName ?? 'sim-node-1', uid: randomUUID() };
+  const allNodes = [node, ...(options.moreNodes ?? []).map((more) => ({ ...more, uid: randomUUID() }))];
   // The node's namespaces, the API server's certificate and the token signing key start together.
   const securing = Promise.all([
     createServerTls({
@@ -233,6 +236,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     apiAudiences: [],
     caCertPem: tls.caCertPem,
     node,
+    nodes: allNodes,
     clusterName,
     podAdmissionHooks,
     spawnEnvHooks,

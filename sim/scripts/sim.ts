@@ -8,13 +8,16 @@
 //                  [--without-agent-addon]   # a cluster without the pod identity agent add-on/DaemonSet
 //                  [--pod-sandbox auto|required|off]   # pods in namespaces of their own (default: where possible)
 //                  [--imds-tokens optional|required] [--imds-hop-limit N]   # the node's IMDS (default required, 1)
+//                  [--block-agent-for-namespace-label KEY=VALUE]   # a network policy: pods there cannot reach the agent
+//                  [--nodes N] [--taint-node sim-node-2=KEY=VALUE:NoSchedule]   # nodes the agent DaemonSet does not tolerate
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
 import { startSim } from '../index.ts';
+import { type ConditionFlags, describeConditions, parseConditionFlags } from './conditions.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N] [--block-agent-for-namespace-label KEY=VALUE] [--nodes N] [--taint-node NODE=KEY=VALUE:EFFECT]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
     'imds-tokens'?: string;
     'imds-hop-limit'?: string;
     help?: boolean;
-  };
+  } & ConditionFlags;
   try {
     ({ values } = parseArgs({
       options: {
@@ -44,6 +47,9 @@ async function main(): Promise<void> {
         'pod-sandbox': { type: 'string' },
         'imds-tokens': { type: 'string' },
         'imds-hop-limit': { type: 'string' },
+        'block-agent-for-namespace-label': { type: 'string' },
+        nodes: { type: 'string' },
+        'taint-node': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -87,6 +93,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const conditions = parseConditionFlags(values);
+  if (typeof conditions === 'string') {
+    process.stderr.write(`${conditions}\n${USAGE}\n`);
+    process.exit(2);
+  }
+
   let sim: Awaited<ReturnType<typeof startSim>>;
   try {
     sim = await startSim({
@@ -97,6 +109,7 @@ async function main(): Promise<void> {
       ...(values['without-agent-addon'] ? { podIdentityAgentAddon: false } : {}),
       ...(values['pod-sandbox'] ? { podSandbox: values['pod-sandbox'] as 'auto' | 'required' | 'off' } : {}),
       imds: { httpTokens: imdsTokens, hopLimit },
+      conditions,
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
@@ -137,6 +150,7 @@ async function main(): Promise<void> {
       ? `pod-identity-sim: instance metadata service on 169.254.169.254 (tokens ${sim.imds.httpTokens}, hop limit ${sim.imds.hopLimit})\n`
       : 'pod-identity-sim: no instance metadata service (it needs the pod sandbox and the embedded AWS)\n',
   );
+  for (const line of describeConditions(conditions)) process.stderr.write(`pod-identity-sim: ${line}\n`);
   process.stdout.write(`${out}ready\n`);
 }
 

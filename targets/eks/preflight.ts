@@ -17,7 +17,8 @@ import { GetRoleCommand, type IAMClient, SimulatePrincipalPolicyCommand } from '
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { PreflightError } from '../../runner/preflight.ts';
-import type { PreflightCheck } from '../target.ts';
+import type { PodSettings, PreflightCheck } from '../target.ts';
+import { AGENT_POD_SELECTOR, nodesWithoutAgent } from './agent-nodes.ts';
 import { podIdentitySupport } from './support.ts';
 
 export const CHECK_NAMES = {
@@ -27,6 +28,7 @@ export const CHECK_NAMES = {
   support: 'Pod Identity support',
   kubernetes: 'Kubernetes access',
   agent: 'pod identity agent',
+  agentNodes: 'agent on the test pods’ nodes',
   permissions: 'runner permissions',
 } as const;
 
@@ -53,7 +55,7 @@ export interface ClusterFacts {
 }
 
 export interface KubernetesAccess {
-  core: Pick<CoreV1Api, 'readNamespace'>;
+  core: Pick<CoreV1Api, 'readNamespace' | 'listNode' | 'listNamespacedPod'>;
   apps: Pick<AppsV1Api, 'readNamespacedDaemonSet'>;
   /** How access was obtained, for the line: "kubeconfig context x (~/.kube/config)". */
   how: string;
@@ -297,6 +299,40 @@ export async function checkPodIdentityAgent(
   }
 }
 
+/**
+ * Every node test pods may be scheduled on runs an agent pod. A warning, not a failure: the run can still
+ * tell which cases landed there, and their failures name the node.
+ */
+export async function checkAgentOnTestNodes(
+  core: KubernetesAccess['core'],
+  placement: Pick<PodSettings, 'tolerations' | 'nodeSelector'>,
+): Promise<PreflightCheck> {
+  try {
+    const [nodes, agents] = await Promise.all([
+      core.listNode(),
+      core.listNamespacedPod({ namespace: AGENT_DAEMONSET.namespace, labelSelector: AGENT_POD_SELECTOR }),
+    ]);
+    const uncovered = nodesWithoutAgent(nodes.items, agents.items, placement);
+    if (uncovered.length === 0)
+      return passed(
+        CHECK_NAMES.agentNodes,
+        `an agent pod runs on every node test pods may use (${nodes.items.length} node(s))`,
+      );
+    const list = uncovered
+      .map((node) => `${node.name}${node.taints.length > 0 ? ` (taints ${node.taints.join(', ')})` : ''}`)
+      .join(', ');
+    return warning(
+      CHECK_NAMES.agentNodes,
+      `test pods may be scheduled on ${list}, where no pod identity agent runs: pods there get no credentials; let the eks-pod-identity-agent DaemonSet tolerate those taints, or keep test pods off those nodes with --node-selector`,
+    );
+  } catch (error) {
+    return warning(
+      CHECK_NAMES.agentNodes,
+      `nodes or agent pods could not be listed (${oneLine((error as Error).message ?? String(error), 160)}); not checked`,
+    );
+  }
+}
+
 /** A concrete ARN inside a policy resource pattern, standing for what the run will create. */
 export function sampleResourceArn(
   pattern: string,
@@ -431,6 +467,8 @@ export interface PreflightInputs {
   connect(cluster: ClusterFacts, identity: CallerIdentity): Promise<KubernetesAccess>;
   /** The janitor only deletes: Pod Identity support and the agent do not matter to it. */
   cleanupOnly?: boolean;
+  /** Where test pods may be scheduled (their tolerations and node selector). */
+  podPlacement?: Pick<PodSettings, 'tolerations' | 'nodeSelector'>;
 }
 
 export interface PreflightOutcome {
@@ -494,6 +532,8 @@ export async function runPreflight(inputs: PreflightInputs): Promise<PreflightOu
     checks.push(
       await checkPodIdentityAgent(inputs.eks, kubernetesOk ? access?.apps : undefined, cluster.name),
     );
+    if (kubernetesOk && access)
+      checks.push(await checkAgentOnTestNodes(access.core, inputs.podPlacement ?? {}));
   }
   checks.push(
     await checkRunnerPermissions(inputs.iam, identity, inputs.policy, {

@@ -9,6 +9,7 @@ import type { V1Container, V1DaemonSet, V1Node, V1Pod } from '@kubernetes/client
 import type { KubeContext } from '../context.ts';
 import { humanDuration, newUid, randomSuffix, timestamp } from '../objects.ts';
 import { RestResource } from '../rest.ts';
+import { fitsNode } from '../scheduling.ts';
 import type { KubeObject } from '../store.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../tables.ts';
 import type { EventsResource } from './events.ts';
@@ -143,11 +144,12 @@ export class DaemonSetsResource extends RestResource {
       generation,
     };
     const scheduled = this.#reconcilePods(object);
+    const desired = this.#nodesFor(object).length;
     // The counts follow the pods (Running and Ready as soon as they exist), whatever the caller said.
     object.status = {
       ...(daemonSet.status ?? {}),
       currentNumberScheduled: scheduled,
-      desiredNumberScheduled: 1,
+      desiredNumberScheduled: desired,
       numberAvailable: scheduled,
       numberMisscheduled: 0,
       numberReady: scheduled,
@@ -172,23 +174,38 @@ export class DaemonSetsResource extends RestResource {
   }
 
   /**
-   * One current pod on the node: pods of an older template generation go, a missing pod is created.
-   * Returns how many pods are scheduled (0 when the namespace no longer takes new content).
+   * One current pod on every node the template fits (its tolerations, with the controller's own, against
+   * the node's taints): pods of an older template generation go, a missing pod is created. Returns how
+   * many pods are scheduled (0 when the namespace no longer takes new content).
    */
   #reconcilePods(ds: DaemonSetObject): number {
     const namespace = ds.metadata?.namespace ?? '';
     const generation = String(ds.metadata?.generation ?? 1);
-    let current = 0;
+    const currentOn = new Set<string>();
     for (const pod of this.#podsOf(ds)) {
-      if (pod.metadata?.labels?.['pod-template-generation'] === generation) current++;
+      if (pod.metadata?.labels?.['pod-template-generation'] === generation)
+        currentOn.add(pod.spec?.nodeName ?? '');
       else this.ctx.store.delete('pods', namespace, pod.metadata?.name ?? '');
     }
-    if (current > 0) return current;
     const ns = this.ctx.store.get('namespaces', undefined, namespace);
-    if ((ns?.status as { phase?: string } | undefined)?.phase !== 'Active') return 0;
-    const pod = this.ctx.store.create('pods', this.#daemonPod(ds));
-    this.#recordEvent(ds, 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
-    return 1;
+    const active = (ns?.status as { phase?: string } | undefined)?.phase === 'Active';
+    for (const node of this.#nodesFor(ds)) {
+      const name = node.metadata?.name ?? '';
+      if (currentOn.has(name) || !active) continue;
+      const pod = this.ctx.store.create('pods', this.#daemonPod(ds, node));
+      this.#recordEvent(ds, 'SuccessfulCreate', `Created pod: ${pod.metadata?.name}`);
+      currentOn.add(name);
+    }
+    return currentOn.size;
+  }
+
+  /** The nodes a DaemonSet's pods belong on. */
+  #nodesFor(ds: DaemonSetObject): V1Node[] {
+    const spec = ds.spec?.template?.spec;
+    const tolerations = [...(spec?.tolerations ?? []), ...DAEMON_TOLERATIONS];
+    return this.ctx.store
+      .list<V1Node>('nodes')
+      .filter((node) => fitsNode({ tolerations, nodeSelector: spec?.nodeSelector }, node));
   }
 
   #podsOf(ds: DaemonSetObject): PodObject[] {
@@ -202,12 +219,11 @@ export class DaemonSetsResource extends RestResource {
   }
 
   /** The pod the DaemonSet controller makes from the template, bound to the node, as the kubelet reports it once running. */
-  #daemonPod(ds: DaemonSetObject): PodObject {
+  #daemonPod(ds: DaemonSetObject, node: V1Node): PodObject {
     const meta = ds.metadata ?? {};
     const template = structuredClone(ds.spec?.template ?? {});
     const spec = template.spec ?? { containers: [] };
-    const nodeName = this.ctx.node.name;
-    const node = this.ctx.store.get<V1Node>('nodes', undefined, nodeName);
+    const nodeName = node.metadata?.name ?? '';
     const hostIP = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
     const now = timestamp() as unknown as Date;
     const containerID = () => `containerd://${createHash('sha256').update(newUid()).digest('hex')}`;

@@ -1,7 +1,8 @@
-// The simulator's single node, where every pod is scheduled (read-only).
+// The simulator's nodes (read-only): one by default; more, some tainted, when a test asks. They all run
+// their pods in the one node sandbox, so they share its network (named in sim/README.md).
 
 import type { V1Node } from '@kubernetes/client-node';
-import type { KubeContext } from '../context.ts';
+import type { KubeContext, NodeIdentity } from '../context.ts';
 import { humanDuration, timestamp } from '../objects.ts';
 import { RestResource } from '../rest.ts';
 import type { KubeObject } from '../store.ts';
@@ -47,9 +48,14 @@ export class NodesResource extends RestResource {
     };
   }
 
-  /** Stores the node object (once, at start). */
+  /** Stores the node objects (once, at start); the first has `hostIP`, the others the next addresses. */
   register(hostIP: string): void {
-    const { name, uid } = this.ctx.node;
+    this.ctx.nodes.forEach((node, index) => {
+      this.#register(node, index === 0 ? hostIP : nextAddress(hostIP, index));
+    });
+  }
+
+  #register({ name, uid, taints }: NodeIdentity, hostIP: string): void {
     const now = timestamp();
     this.ctx.store.create('nodes', {
       kind: 'Node',
@@ -65,7 +71,7 @@ export class NodesResource extends RestResource {
           'eks.amazonaws.com/compute-type': 'ec2',
         },
       },
-      spec: {},
+      spec: taints && taints.length > 0 ? { taints } : {},
       status: {
         addresses: [
           { type: 'InternalIP', address: hostIP },
@@ -96,4 +102,12 @@ export class NodesResource extends RestResource {
       },
     });
   }
+}
+
+/** 192.168.0.10 → 192.168.0.11 for index 1 (loopback stays loopback: host processes share it). */
+function nextAddress(address: string, index: number): string {
+  if (address.startsWith('127.')) return address;
+  const parts = address.split('.').map(Number);
+  parts[3] = (parts[3]! + index) % 256;
+  return parts.join('.');
 }

@@ -2,10 +2,11 @@
 // scheduling onto the simulator's single node, the runtime's processes, graceful deletion, and the
 // status and log subresources. Exec is served over websocket by exec.ts.
 
-import type { V1Container, V1Pod, V1ServiceAccount, V1Volume } from '@kubernetes/client-node';
+import type { V1Container, V1Node, V1Pod, V1ServiceAccount, V1Volume } from '@kubernetes/client-node';
 import type { KubeContext } from '../context.ts';
 import { humanDuration, randomSuffix, timestamp, validateDns1123Label } from '../objects.ts';
 import { type ApiRequest, type DeleteOptions, type Reply, RestResource } from '../rest.ts';
+import { chooseNode } from '../scheduling.ts';
 import {
   badRequest,
   type FieldError,
@@ -330,8 +331,33 @@ export class PodsResource extends RestResource {
 
   protected override afterCreate(object: KubeObject): void {
     const pod = object as PodObject;
-    // Scheduling: one node, bound at once.
-    pod.spec = { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: this.ctx.node.name };
+    // Scheduling, at once: a pod bound by its spec stays there, others go where they fit.
+    const placement = pod.spec?.nodeName ? { node: pod.spec.nodeName } : this.#schedule(pod);
+    if ('unschedulable' in placement) {
+      pod.status = {
+        ...pod.status,
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: placement.unschedulable,
+            lastProbeTime: null as unknown as undefined,
+            lastTransitionTime: timestamp() as unknown as Date,
+          },
+        ],
+      };
+      const pending = this.ctx.store.update('pods', pod) as PodObject;
+      this.recordEvent(pending, {
+        type: 'Warning',
+        reason: 'FailedScheduling',
+        message: placement.unschedulable,
+        component: 'default-scheduler',
+      });
+      return;
+    }
+    pod.spec = { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: placement.node };
     pod.status = {
       ...pod.status,
       conditions: [
@@ -347,10 +373,20 @@ export class PodsResource extends RestResource {
     this.recordEvent(scheduled, {
       type: 'Normal',
       reason: 'Scheduled',
-      message: `Successfully assigned ${scheduled.metadata?.namespace}/${scheduled.metadata?.name} to ${this.ctx.node.name}`,
+      message: `Successfully assigned ${scheduled.metadata?.namespace}/${scheduled.metadata?.name} to ${placement.node}`,
       component: 'default-scheduler',
     });
     this.ctx.runtime.startPod(scheduled);
+  }
+
+  #schedule(pod: PodObject): { node: string } | { unschedulable: string } {
+    const nodes = this.ctx.store.list<V1Node>('nodes');
+    const running = this.ctx.store.list<PodObject>('pods').filter((p) => !p.metadata?.deletionTimestamp);
+    return chooseNode(
+      pod.spec ?? { containers: [] },
+      nodes,
+      (name) => running.filter((p) => p.spec?.nodeName === name).length,
+    );
   }
 
   recordEvent(pod: V1Pod, event: RecordedEvent): void {

@@ -28,7 +28,8 @@ export async function issueServiceAccountToken(
   let node: { name: string; uid: string } | undefined;
   if (request.boundPod) {
     const pod = ctx.store.get<V1Pod>('pods', request.namespace, request.boundPod.name);
-    if (pod?.spec?.nodeName === ctx.node.name) node = ctx.node;
+    const bound = ctx.nodes.find((candidate) => candidate.name === pod?.spec?.nodeName);
+    if (bound) node = { name: bound.name, uid: bound.uid };
   }
   return ctx.tokens.issue({
     namespace: request.namespace,

@@ -7,6 +7,7 @@ import {
   CHECK_NAMES,
   type ClusterFacts,
   checkAccountAllowed,
+  checkAgentOnTestNodes,
   checkCallerIdentity,
   checkCluster,
   checkKubernetesAccess,
@@ -71,9 +72,24 @@ function describedCluster(overrides: Partial<Record<string, unknown>> = {}) {
   };
 }
 
-function kubeAccess(options: { readNamespace?: () => Promise<unknown>; daemonSet?: () => Promise<unknown> }) {
+const node = (name: string, taints: object[] = [], labels: Record<string, string> = {}) => ({
+  metadata: { name, labels },
+  spec: { taints },
+});
+const agentPod = (nodeName: string) => ({ metadata: { name: `agent-${nodeName}` }, spec: { nodeName } });
+
+function kubeAccess(options: {
+  readNamespace?: () => Promise<unknown>;
+  daemonSet?: () => Promise<unknown>;
+  nodes?: object[];
+  agents?: object[];
+}) {
   return {
-    core: { readNamespace: options.readNamespace ?? (async () => ({ metadata: { name: 'kube-system' } })) },
+    core: {
+      readNamespace: options.readNamespace ?? (async () => ({ metadata: { name: 'kube-system' } })),
+      listNode: async () => ({ items: options.nodes ?? [node('n1')] }),
+      listNamespacedPod: async () => ({ items: options.agents ?? [agentPod('n1')] }),
+    },
     apps: { readNamespacedDaemonSet: options.daemonSet ?? (async () => Promise.reject(kubeError(404))) },
     how: 'kubeconfig context prod (~/.kube/config)',
   } as unknown as KubernetesAccess;
@@ -413,6 +429,7 @@ describe('runPreflight', () => {
       ['Pod Identity support', 'passed'],
       ['Kubernetes access', 'passed'],
       ['pod identity agent', 'passed'],
+      ['agent on the test pods’ nodes', 'passed'],
       ['runner permissions', 'passed'],
     ]);
     expect(outcome.cluster).toEqual(CLUSTER);
@@ -484,5 +501,41 @@ describe('runPreflight', () => {
       'Kubernetes access',
       'runner permissions',
     ]);
+  });
+});
+
+describe('agent on the test pods’ nodes', () => {
+  const tainted = node('n2', [{ key: 'dedicated', value: 'ci', effect: 'NoSchedule' }]);
+  const core = (nodes: object[], agents: object[]) => kubeAccess({ nodes, agents }).core;
+
+  it('passes when every node test pods fit on runs an agent pod (a tainted one they do not tolerate is no concern)', async () => {
+    const check = await checkAgentOnTestNodes(core([node('n1'), tainted], [agentPod('n1')]), {});
+    expect(check).toMatchObject({ status: 'passed', detail: expect.stringContaining('(2 node(s))') });
+  });
+
+  it('warns naming the node and its taints when test pods tolerate a node without an agent', async () => {
+    const check = await checkAgentOnTestNodes(core([node('n1'), tainted], [agentPod('n1')]), {
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'ci', effect: 'NoSchedule' }],
+    });
+    expect(check.status).toBe('warning');
+    expect(check.detail).toBe(
+      'test pods may be scheduled on n2 (taints dedicated=ci:NoSchedule), where no pod identity agent runs: pods there get no credentials; let the eks-pod-identity-agent DaemonSet tolerate those taints, or keep test pods off those nodes with --node-selector',
+    );
+  });
+
+  it('a node selector keeps the prediction to the selected nodes', async () => {
+    const check = await checkAgentOnTestNodes(
+      core([node('n1', [], { pool: 'a' }), node('n2', [], { pool: 'b' })], [agentPod('n1')]),
+      { nodeSelector: { pool: 'a' } },
+    );
+    expect(check.status).toBe('passed');
+  });
+
+  it('warns, without failing, when nodes cannot be listed', async () => {
+    const check = await checkAgentOnTestNodes(
+      { ...core([], []), listNode: async () => Promise.reject(new Error('nodes is forbidden')) } as never,
+      {},
+    );
+    expect(check).toMatchObject({ status: 'warning', detail: expect.stringContaining('nodes is forbidden') });
   });
 });
