@@ -40,8 +40,9 @@ export function parseConditionFlags(values: ConditionFlags): ClusterConditions |
       !LABEL_PART.test(key!)
     )
       return problem;
-    conditions.nodeTaints ??= {};
-    (conditions.nodeTaints[node!] ??= []).push({ key: key!, ...(value ? { value } : {}), effect: effect! });
+    const taints = conditions.nodeTaints ?? {};
+    taints[node!] = [...(taints[node!] ?? []), { key: key!, ...(value ? { value } : {}), effect: effect! }];
+    conditions.nodeTaints = taints;
   }
   // A tainted node the add-on still covers shows nothing: the condition is an add-on configured with
   // tolerations of its own, which these taints are not among.
