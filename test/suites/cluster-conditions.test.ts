@@ -54,4 +54,24 @@ describe.concurrent('cluster conditions, diagnosed', () => {
     expect(findCase(run.cases, CREDENTIALS_CASE).status).toBe('passed');
     expect(run.summary).not.toContain('## Likely causes');
   });
+
+  it('no agent add-on (nothing on 169.254.170.23): the credentials case says the agent is not installed and how to install it', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
+    const run = await runSabotaged({
+      sabotage: {},
+      files: ['credentials'],
+      simOptions: { podIdentityAgentAddon: false },
+    });
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(findCase(run.cases, CREDENTIALS_CASE).message).toMatch(
+      /^the agent at 169\.254\.170\.23:80 did not answer pod pic-[a-z0-9-]+-credentials\/app, and kube-system has no pod identity agent pod \(app\.kubernetes\.io\/name=eks-pod-identity-agent\)\. Likely cause: the pod identity agent is not installed in the cluster\. Fix: install the add-on: aws eks create-addon --cluster-name CLUSTER --addon-name eks-pod-identity-agent\.$/,
+    );
+    expectLikelyCause(
+      run.summary,
+      'the pod identity agent is not installed in the cluster',
+      'install the add-on: aws eks create-addon --cluster-name CLUSTER --addon-name eks-pod-identity-agent',
+      [`pod-identity/credentials › ${CREDENTIALS_CASE}`],
+    );
+  });
 });

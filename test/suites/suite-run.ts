@@ -101,7 +101,7 @@ export interface SabotagedRunOptions {
   /** Simulator faults (propagation delays, throttling) on top of the defects. */
   faults?: SimFaults;
   /** Further simulator settings: a misconfigured node (IMDS) or cluster, the pod sandbox mode. */
-  simOptions?: Pick<SimOptions, 'imds' | 'podSandbox' | 'conditions'>;
+  simOptions?: Pick<SimOptions, 'imds' | 'podSandbox' | 'conditions' | 'podIdentityAgentAddon'>;
   /** More runner flags (e.g. --namespace-label). */
   extraArgs?: string[];
 }
