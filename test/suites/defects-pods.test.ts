@@ -78,7 +78,7 @@ describe.concurrent('pod-facing cases fail under the defect each one checks', ()
         expect(reported.message).toMatch(
           /received credentials for arn:aws:sts::\d+:assumed-role\/eks-node-role\//,
         );
-        expect(reported.message).toContain('pods can reach the instance metadata service');
+        expect(reported.message).toContain('Likely cause: pods reach the instance metadata service');
       }
       expect(
         findCase(run.cases, 'isolation › a pod with role B cannot write where only role A may [aws-cli]')
