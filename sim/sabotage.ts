@@ -43,6 +43,13 @@ export interface Sabotage {
    * AWS_EC2_METADATA_DISABLED in their environment, which then differs from the stored pod.
    */
   podEnvRewritten?: boolean;
+  // IRSA (sim/eks/irsa-mutation.ts, sim/aws/sts/web-identity.ts)
+  /** The webhook ignores eks.amazonaws.com/role-arn: IRSA pods get no web identity variables or volume. */
+  irsaMutationOff?: boolean;
+  /** The webhook gives IRSA precedence: a service account with both gets the IRSA mutation, not Pod Identity's. */
+  irsaOverridesPodIdentity?: boolean;
+  /** STS AssumeRoleWithWebIdentity skips the role's trust policy: any valid token of the issuer gets the role. */
+  webIdentityTrustIgnored?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -60,6 +67,9 @@ export const SABOTAGE_FLAGS = [
   'associationDeletesIgnored',
   'deletesLeaveResources',
   'podEnvRewritten',
+  'irsaMutationOff',
+  'irsaOverridesPodIdentity',
+  'webIdentityTrustIgnored',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

@@ -15,6 +15,7 @@ import {
   stringList,
 } from '../query.ts';
 import type { CallerIdentity, ServiceContext, ServiceHandler, SignedRequest } from '../service.ts';
+import { oidcProviderActions } from './oidc-providers.ts';
 import {
   checkMaxItems,
   type IamManagedPolicy,
@@ -483,6 +484,7 @@ export function createIamHandler(options: IamHandlerOptions): ServiceHandler {
       const user = store.getUser(userAction(call, 'iam:ListAttachedUserPolicies'));
       return listAttached(user.attachedPolicyArns, call.params);
     },
+    ...oidcProviderActions(store.oidcProviders, accountId),
   };
 
   function selfOrNamedUser(call: ActionCall): string {
