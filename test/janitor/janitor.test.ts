@@ -12,10 +12,12 @@ import {
 } from '@aws-sdk/client-eks';
 import {
   CreateAccessKeyCommand,
+  CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   GetRoleCommand,
+  ListOpenIDConnectProvidersCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -30,6 +32,7 @@ import { startSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRole, podIdentityTrustPolicy } from '../../fixtures/iam-role.ts';
 import { createNamespace } from '../../fixtures/namespace.ts';
+import { ensureOidcProvider } from '../../fixtures/oidc-provider.ts';
 import { createAssociation } from '../../fixtures/pod-identity-association.ts';
 import { createRunContext, type RunContext } from '../../fixtures/run-context.ts';
 import { createBucket } from '../../fixtures/s3-bucket.ts';
@@ -222,6 +225,7 @@ describe('janitor', () => {
         roleArn: role.arn,
       });
       const bucket = await createBucket(run, 'left');
+      const provider = await ensureOidcProvider(run, 'https://oidc.example.com/id/left');
       for (const key of ['a.txt', 'dir/b.txt']) {
         await run.aws.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: key, Body: key }));
       }
@@ -246,6 +250,10 @@ describe('janitor', () => {
         }),
       );
       await run.aws.s3.send(new CreateBucketCommand({ Bucket: `${RUN_A}-untagged` }));
+      // The cluster owners' provider: no run-id tag.
+      await run.aws.iam.send(
+        new CreateOpenIDConnectProviderCommand({ Url: 'https://oidc.example.com/id/owners' }),
+      );
       await run.aws.s3.send(
         new PutObjectCommand({ Bucket: `${RUN_A}-untagged`, Key: 'keep.txt', Body: 'keep' }),
       );
@@ -271,6 +279,7 @@ describe('janitor', () => {
         ['namespace', namespace.name, RUN_A],
         ['iam-role', role.name, RUN_A],
         ['s3-bucket', bucket.name, RUN_A],
+        ['iam-oidc-provider', provider.url, RUN_A],
       ]);
       // The command to delete them runs as printed: the eks account guard gets the account found.
       expect(dryRun.out.at(-1)).toBe(
@@ -287,8 +296,9 @@ describe('janitor', () => {
         `janitor: deleted namespace ${namespace.name}`,
         `janitor: deleted iam-role ${role.name}`,
         `janitor: deleted s3-bucket ${bucket.name}`,
+        `janitor: deleted iam-oidc-provider ${provider.url}`,
       ]);
-      expect(deletion.out.at(-1)).toBe('janitor: 4 deleted, 0 failed');
+      expect(deletion.out.at(-1)).toBe('janitor: 5 deleted, 0 failed');
       expect(await associationExists(run, association.associationId)).toBe(false);
       expect(await namespaceExists(run, namespace.name)).toBe(false);
       expect(await roleExists(run, role.name)).toBe(false);
@@ -303,6 +313,10 @@ describe('janitor', () => {
       expect(await namespaceExists(run, `${RUN_A}-unlabelled`)).toBe(true);
       expect(await namespaceExists(run, `${RUN_A}-managed-only`)).toBe(true);
       expect(await associationExists(run, untaggedAssociation.association!.associationId!)).toBe(true);
+      const providers = await run.aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
+      expect(providers.OpenIDConnectProviderList?.map((p) => p.Arn)).toEqual([
+        'arn:aws:iam::111122223333:oidc-provider/oidc.example.com/id/owners',
+      ]);
 
       const again = await janitor(['--target', 'eks']);
       expect(again.code).toBe(0);
