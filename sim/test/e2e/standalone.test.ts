@@ -133,6 +133,7 @@ describe('scripts/sim.ts', () => {
         'set -e',
         'issuer=$(aws eks describe-cluster --name "$PIC_CLUSTER" --query cluster.identity.oidc.issuer --output text)',
         'provider=$(aws iam create-open-id-connect-provider --url "$issuer" --client-id-list sts.amazonaws.com --query OpenIDConnectProviderArn --output text)',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
         'host=${issuer#https://}',
         `trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"'"$provider"'"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"'"$host"':sub":"system:serviceaccount:default:default"}}}]}'`,
         'role=$(aws iam create-role --role-name irsa-by-hand --assume-role-policy-document "$trust" --query Role.Arn --output text)',
