@@ -8,7 +8,6 @@
 
 import type { V1Pod } from '@kubernetes/client-node';
 import {
-  allowedOnceIamCatchesUp,
   awsCliClient,
   type CallerIdentity,
   clusterOidcIssuer,
@@ -24,6 +23,7 @@ import {
   ENV_WEB_IDENTITY_TOKEN_FILE,
   ensureOidcProvider,
   envValue,
+  eventually,
   handMadeIrsaVolume,
   IRSA_MOUNT_PATH,
   IRSA_ROLE_ANNOTATION,
@@ -32,9 +32,11 @@ import {
   IRSA_VOLUME_NAME,
   irsaRoleArnInPod,
   irsaTrustPolicy,
+  NotYet,
   noteForReport,
   POD_CLIENT_NAMES,
   type Pod,
+  type PodCallResult,
   type PodClient,
   podClientFor,
   type Role,
@@ -45,6 +47,7 @@ import {
   TOKEN_VOLUME_NAME,
   type Tracked,
   useSuiteRun,
+  WaitTimeout,
 } from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -53,6 +56,10 @@ const UNTRUSTED_SA = 'irsa-untrusted';
 const BOTH_SA = 'both';
 const MIGRATING_SA = 'migrating';
 const MIGRATING_PODS = ['migrating-1', 'migrating-2'];
+/** How long IAM and STS may take to use a new OIDC provider or role trust. */
+const IAM_CATCH_UP_MS = 30_000;
+/** STS's answer while it does not know a new OIDC provider yet. */
+const PROVIDER_NOT_YET_KNOWN = /InvalidIdentityToken/;
 
 describe('IRSA', () => {
   const suite = useSuiteRun();
@@ -111,13 +118,40 @@ describe('IRSA', () => {
 
   const rolePrefix = (role: Role) => `arn:aws:sts::${suite.info.accountId}:assumed-role/${role.name}/`;
 
-  /** The pod's caller identity, retried only while IAM is still applying the new roles. */
+  /**
+   * The pod's caller identity, asked again only while IAM and STS catch up with what the file created:
+   * a new OIDC provider is InvalidIdentityToken for a few seconds, a new role's trust AccessDenied
+   * (`retryDenied`; a refusal that must hold is asked without it). The last answer is returned.
+   */
+  async function whoamiOnceIamCatchesUp(
+    client: PodClient,
+    pod: Pod,
+    retryDenied: boolean,
+  ): Promise<PodCallResult<CallerIdentity>> {
+    let last: PodCallResult<CallerIdentity> | undefined;
+    try {
+      return await eventually(
+        `${client.name} credentials in pod ${pod.namespace}/${pod.name}`,
+        async () => {
+          const result = await client.whoami(pod);
+          last = result;
+          if (result.ok) return result;
+          const catchingUp =
+            PROVIDER_NOT_YET_KNOWN.test(result.message) ||
+            (retryDenied && result.failure === 'access-denied');
+          if (catchingUp) throw new NotYet(result.message);
+          return result;
+        },
+        { timeoutMs: Math.min(suite.info.waitTimeoutMs, IAM_CATCH_UP_MS), intervalMs: 1_000 },
+      );
+    } catch (error) {
+      if (error instanceof WaitTimeout && last) return last;
+      throw error;
+    }
+  }
+
   async function whoami(client: PodClient, pod: Pod): Promise<CallerIdentity> {
-    const result = await allowedOnceIamCatchesUp(
-      suite.run,
-      `${client.name} credentials in pod ${pod.namespace}/${pod.name}`,
-      () => client.whoami(pod),
-    );
+    const result = await whoamiOnceIamCatchesUp(client, pod, true);
     if (!result.ok)
       throw new Error(`${client.name} in pod ${pod.name} got no credentials: ${result.message}`);
     return result.value;
@@ -161,8 +195,8 @@ describe('IRSA', () => {
       requireIrsa(ctx);
       const client = await podClientFor(ctx, suite.info, clientName);
       expectIrsaMutated(untrustedPod);
-      // A refusal is asked once: retrying could only turn it into a pass.
-      const result = await client.whoami(untrustedPod);
+      // A denial is not asked again: retrying could only turn it into a pass.
+      const result = await whoamiOnceIamCatchesUp(client, untrustedPod, false);
       if (result.ok) {
         expect.fail(
           `the trust policy names only ${IRSA_SA}, ${BOTH_SA} and ${MIGRATING_SA}, yet ${UNTRUSTED_SA} got credentials for ${result.value.arn}`,
