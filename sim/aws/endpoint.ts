@@ -374,15 +374,18 @@ export class AwsEndpoint {
           400,
         );
       if (parsedAuth.kind === 'none') {
+        // Only a body already peeked at (small) is looked into: an unsigned request is never read further.
+        const peeked = body;
         const unsigned = this.unsignedHandlers.get(service);
         const response =
+          peeked &&
           unsigned &&
           (await unsigned({
             method,
             path: rawPath,
             query: new URLSearchParams(query),
             headers: req.headers,
-            body: await readBody(),
+            body: peeked,
             service,
             requestId,
           }));
