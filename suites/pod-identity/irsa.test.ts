@@ -10,6 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import {
   awsCliClient,
   type CallerIdentity,
+  type CaseContext,
   clusterOidcIssuer,
   createAssociation,
   createNamespace,
@@ -103,7 +104,7 @@ describe('IRSA', () => {
     );
   });
 
-  function requireIrsa(ctx: Parameters<typeof requireCapabilities>[0]): void {
+  function requireIrsa(ctx: CaseContext): void {
     requireCapabilities(ctx, suite.info, 'webIdentityFederation');
     if (unavailable) ctx.skip(unavailable);
   }
