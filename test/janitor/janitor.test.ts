@@ -37,6 +37,7 @@ import { createAssociation } from '../../fixtures/pod-identity-association.ts';
 import { createRunContext, type RunContext } from '../../fixtures/run-context.ts';
 import { createBucket } from '../../fixtures/s3-bucket.ts';
 import { createServiceAccount } from '../../fixtures/service-account.ts';
+import { teardownOutstanding } from '../../fixtures/teardown.ts';
 import { isAwsError } from '../../helpers/aws-errors.ts';
 import { isNotFound } from '../../helpers/kube.ts';
 import { awsTagMap, awsTags, IAM_PATH, LABEL_MANAGED_BY, TOOL_NAME } from '../../helpers/naming.ts';
@@ -613,5 +614,38 @@ describe('janitor', () => {
     f.janitorDeps.env = { PIC_LOCALSTACK_CONTAINER: '1' };
     expect(await runJanitor(['--target', 'localstack'], f.janitorDeps)).toBe(2);
     expect(f.err[0]).toMatch(/^janitor: the janitor cannot use --localstack-container/);
+  });
+
+  it("the run ledger's teardown deletes an OIDC provider the run created; one that existed is neither recorded nor deleted", async () => {
+    const runId = 'pic-202611281200-ccccc';
+    const info = infoFor(runId);
+    const run = createRunContext(info);
+    try {
+      await run.aws.iam.send(
+        new CreateOpenIDConnectProviderCommand({ Url: 'https://oidc.example.com/id/existing' }),
+      );
+      const existing = await ensureOidcProvider(run, 'https://oidc.example.com/id/existing');
+      expect(existing.createdByRun).toBe(false);
+      await existing[Symbol.asyncDispose]();
+
+      const created = await ensureOidcProvider(run, 'https://oidc.example.com/id/interrupted');
+      expect(created.createdByRun).toBe(true);
+      const outstanding = await run.ledger.outstanding();
+      expect(outstanding.map((r) => [r.kind, r.ref])).toEqual([
+        ['iam-oidc-provider', { url: 'oidc.example.com/id/interrupted', runId }],
+      ]);
+      // What the runner does after a run, and on Ctrl-C: delete from the ledger alone.
+      const results = await teardownOutstanding(info, outstanding);
+      expect(results.map((r) => r.ok)).toEqual([true]);
+      expect(await run.ledger.outstanding()).toEqual([]);
+      const left = await run.aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
+      const arns = (left.OpenIDConnectProviderList ?? []).map((p) => p.Arn);
+      expect(arns).toContain(`arn:aws:iam::${sim.accountId}:oidc-provider/oidc.example.com/id/existing`);
+      expect(arns).not.toContain(
+        `arn:aws:iam::${sim.accountId}:oidc-provider/oidc.example.com/id/interrupted`,
+      );
+    } finally {
+      run.aws.destroy();
+    }
   });
 });
