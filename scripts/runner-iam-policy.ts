@@ -41,6 +41,7 @@ export const RESOURCE_SCOPES = {
   cluster: 'arn:aws:eks:*:*:cluster/*',
   addon: 'arn:aws:eks:*:*:addon/*',
   association: 'arn:aws:eks:*:*:podidentityassociation/*',
+  oidcProvider: 'arn:aws:iam::*:oidc-provider/*',
 } as const;
 export type ResourceScope = keyof typeof RESOURCE_SCOPES;
 
@@ -53,6 +54,7 @@ const STATEMENT_IDS: Record<ResourceScope, string> = {
   cluster: 'TheClusterUnderTest',
   addon: 'ThePodIdentityAgentAddon',
   association: 'PodIdentityAssociations',
+  oidcProvider: 'OidcProvidersForIrsa',
 };
 
 export interface ActionGrant {
@@ -86,6 +88,14 @@ export const COMMAND_ACTIONS: Record<string, ActionGrant[]> = {
   'iam:DetachRolePolicy': [grant('iam:DetachRolePolicy', 'toolRole')],
   'iam:ListAttachedRolePolicies': [grant('iam:ListAttachedRolePolicies', 'toolRole')],
   'iam:UpdateAssumeRolePolicy': [grant('iam:UpdateAssumeRolePolicy', 'toolRole')],
+  // IRSA: the cluster issuer's OIDC provider (fixtures/oidc-provider.ts); deleted only when tagged by the tool
+  'iam:CreateOpenIDConnectProvider': [
+    grant('iam:CreateOpenIDConnectProvider', 'oidcProvider'),
+    grant('iam:TagOpenIDConnectProvider', 'oidcProvider'),
+  ],
+  'iam:GetOpenIDConnectProvider': [grant('iam:GetOpenIDConnectProvider', 'oidcProvider')],
+  'iam:ListOpenIDConnectProviders': [grant('iam:ListOpenIDConnectProviders', 'any')],
+  'iam:DeleteOpenIDConnectProvider': [grant('iam:DeleteOpenIDConnectProvider', 'oidcProvider')],
   // The preflight's permission check (targets/eks/preflight.ts): the caller simulates its own policies.
   'iam:SimulatePrincipalPolicy': [grant('iam:SimulatePrincipalPolicy', 'any')],
   // S3 buckets (fixtures/s3-bucket.ts) and objects (suites)

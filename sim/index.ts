@@ -94,6 +94,8 @@ interface AwsSide {
   startAgent(clusterName: string): Promise<PodIdentityAgent>;
   /** A fresh session of the node role (embedded mode only): what a pod reaching IMDS gets. */
   issueNodeSession?: () => TemporaryCredentials;
+  /** IRSA (embedded mode only): STS verifies the cluster's service-account tokens with its JWKS. */
+  trustOidcIssuer?: (issuer: string, jwks: () => { keys: Array<Record<string, unknown>> }) => void;
 }
 
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
@@ -186,6 +188,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     const { aws, controlPlane } = awsResult.value;
 
     const cluster = controlPlane.addCluster(clusterName, kubeSim);
+    aws.trustOidcIssuer?.(cluster.kubernetes.issuer, () => cluster.kubernetes.jwks());
     const withAgentAddon = options.podIdentityAgentAddon ?? true;
     if (!withAgentAddon) cluster.removeAddon(POD_IDENTITY_AGENT_ADDON);
     if (aws.eksTokens) {
@@ -435,6 +438,7 @@ async function startEmbeddedAws(
       podEndpointUrl: awsSim.url,
       eksTokens: { stsEndpoint: awsSim.url, clusterCreatorArn: awsSim.iam.getUser(ADMIN_USER_NAME).arn },
       startAgent: (clusterName) => startAgentAsNode(awsSim, clusterName, region, faults, sabotage),
+      trustOidcIssuer: (issuer, jwks) => awsSim.registerOidcIssuer(issuer, jwks),
       issueNodeSession: () =>
         awsSim.createRoleSessionCredentials(
           `arn:aws:iam::${accountId}:role${NODE_ROLE_PATH}${NODE_ROLE_NAME}`,

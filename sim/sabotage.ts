@@ -47,6 +47,13 @@ export interface Sabotage {
   associationTrustUnchecked?: boolean;
   /** IAM DeleteRole answers success, but the role stays (and stays assumable). */
   roleDeletesIgnored?: boolean;
+  // IRSA (sim/eks/irsa-mutation.ts, sim/aws/sts/web-identity.ts)
+  /** The webhook ignores eks.amazonaws.com/role-arn: IRSA pods get no web identity variables or volume. */
+  irsaMutationOff?: boolean;
+  /** The webhook gives IRSA precedence: a service account with both gets the IRSA mutation, not Pod Identity's. */
+  irsaOverridesPodIdentity?: boolean;
+  /** STS AssumeRoleWithWebIdentity skips the role's trust policy: any valid token of the issuer gets the role. */
+  webIdentityTrustIgnored?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -66,6 +73,9 @@ export const SABOTAGE_FLAGS = [
   'podEnvRewritten',
   'associationTrustUnchecked',
   'roleDeletesIgnored',
+  'irsaMutationOff',
+  'irsaOverridesPodIdentity',
+  'webIdentityTrustIgnored',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

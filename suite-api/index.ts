@@ -13,7 +13,14 @@ export {
   type Role,
 } from '../fixtures/iam-role.ts';
 export { findToolResources, type InventoryItem } from '../fixtures/inventory.ts';
+export * from '../fixtures/irsa.ts';
 export { createNamespace, type Namespace } from '../fixtures/namespace.ts';
+export {
+  clusterOidcIssuer,
+  ensureOidcProvider,
+  type OidcProvider,
+  STS_AUDIENCE,
+} from '../fixtures/oidc-provider.ts';
 export { createPod, type Pod, type PodSpec } from '../fixtures/pod.ts';
 export { type Association, createAssociation } from '../fixtures/pod-identity-association.ts';
 export type { RunContext } from '../fixtures/run-context.ts';

@@ -75,6 +75,11 @@ export function eksCapabilities(podImage: string, customImage: boolean): Capabil
       reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
     },
     podSandbox: { available: true, reason: 'pods are real pods on EKS nodes' },
+    webIdentityFederation: {
+      available: true,
+      reason:
+        "IAM trusts the cluster's OIDC issuer through an OIDC provider (created for the run when missing)",
+    },
   };
 }
 

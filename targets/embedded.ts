@@ -69,6 +69,10 @@ export function embeddedCapabilities(
             "pods run as local processes and the runner's PATH has no aws; install the AWS CLI to run these cases",
         },
     podSdkProbe: { available: true, reason: "pods run as local processes with the runner's Node.js" },
+    webIdentityFederation: {
+      available: true,
+      reason: "the simulator's STS verifies web identity tokens with the cluster issuer's keys",
+    },
   };
 }
 

@@ -112,7 +112,14 @@ export async function createLocalstackTarget(
       awsCliDirectory(),
     ]);
     release.push(() => sim.close());
-    const pods = embeddedCapabilities(awsCliDir, sim.podSandbox);
+    const pods = {
+      ...embeddedCapabilities(awsCliDir, sim.podSandbox),
+      webIdentityFederation: {
+        available: false,
+        reason:
+          "IAM and STS are LocalStack's, which cannot verify the simulator cluster's service-account tokens (only the simulator's API server serves the issuer's keys)",
+      },
+    };
     if (!sim.podSandbox.enabled) process.stderr.write(`pod-identity-conformance: ${sim.podSandbox.reason}\n`);
     const info: TargetInfo = {
       name: 'localstack',

@@ -27,6 +27,11 @@ export const CAPABILITY_NAMES = [
    * 169.254.169.254), volumes at their real paths, the environment as stored.
    */
   'podSandbox',
+  /**
+   * IRSA: STS AssumeRoleWithWebIdentity verifies the cluster's service-account tokens against an IAM OIDC
+   * provider for the cluster's issuer (DescribeCluster identity.oidc.issuer).
+   */
+  'webIdentityFederation',
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 

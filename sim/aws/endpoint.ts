@@ -175,9 +175,15 @@ function formatAmzDate(date: Date): string {
     .replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A request AWS serves without a signature (STS AssumeRoleWithWebIdentity): no caller, no region. */
+export type UnsignedRequest = Omit<SignedRequest, 'caller' | 'region'>;
+/** Answers the unsigned requests it serves; undefined leaves the request refused as unsigned. */
+export type UnsignedHandler = (req: UnsignedRequest) => Promise<ServiceResponse | undefined>;
+
 export class AwsEndpoint {
   private readonly options: EndpointOptions;
   private readonly services = new Map<string, RegisteredService>();
+  private readonly unsignedHandlers = new Map<string, UnsignedHandler>();
   private readonly relayed: RelayedConnections;
   private server?: Server;
 
@@ -191,6 +197,11 @@ export class AwsEndpoint {
       handler,
       protocol: protocol ?? DEFAULT_PROTOCOLS[signingName] ?? 'rest-json',
     });
+  }
+
+  /** Requests of `service` that arrive unsigned go to `handler` first. */
+  registerUnsigned(service: string, handler: UnsignedHandler): void {
+    this.unsignedHandlers.set(service, handler);
   }
 
   async listen(): Promise<string> {
@@ -362,7 +373,26 @@ export class AwsEndpoint {
           "Couldn't parse the specified URI.",
           400,
         );
-      if (parsedAuth.kind === 'none') throw new AuthFailureError(authError(protocol, 'missing'));
+      if (parsedAuth.kind === 'none') {
+        // Only a body already peeked at (small) is looked into: an unsigned request is never read further.
+        const peeked = body;
+        const unsigned = this.unsignedHandlers.get(service);
+        const response =
+          peeked &&
+          unsigned &&
+          (await unsigned({
+            method,
+            path: rawPath,
+            query: new URLSearchParams(query),
+            headers: req.headers,
+            body: peeked,
+            service,
+            requestId,
+          }));
+        if (!response) throw new AuthFailureError(authError(protocol, 'missing'));
+        reply(response);
+        return;
+      }
       if (parsedAuth.kind === 'error')
         throw new AuthFailureError(authError(protocol, parsedAuth.failure, parsedAuth.detail));
       const auth = parsedAuth.auth;

@@ -15,6 +15,7 @@ import { createS3Handler } from './s3/handler.ts';
 import { S3Store } from './s3/store.ts';
 import type { ServiceContext, ServiceHandler } from './service.ts';
 import { createStsHandler } from './sts/handler.ts';
+import { type Jwks, OidcIssuerKeys } from './sts/web-identity.ts';
 
 export type { RequestTiming } from './endpoint.ts';
 export { AwsError, type AwsProtocol, renderError } from './errors.ts';
@@ -92,6 +93,8 @@ export interface AwsSim {
   createRoleSessionCredentials(roleArn: string, options: RoleSessionOptions): TemporaryCredentials;
   /** Test hook: the session's credentials are expired from now on. */
   expireSession(accessKeyId: string): boolean;
+  /** IRSA: STS verifies web identity tokens of `issuer` with these keys (read on every call). */
+  registerOidcIssuer(issuer: string, jwks: () => Jwks): void;
   context: ServiceContext;
   iam: IamStoreType;
   s3: S3Store;
@@ -172,7 +175,18 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
       sabotage: options.sabotage,
     }),
   );
-  endpoint.register('sts', createStsHandler({ iam, principals, authorizer, now }));
+  const issuerKeys = new OidcIssuerKeys();
+  const sts = createStsHandler({
+    iam,
+    principals,
+    authorizer,
+    now,
+    issuerKeys,
+    region,
+    webIdentityTrustIgnored: options.sabotage?.webIdentityTrustIgnored,
+  });
+  endpoint.register('sts', sts);
+  endpoint.registerUnsigned('sts', sts.unsigned);
   endpoint.register('s3', createS3Handler({ store: s3, region, now }));
   const url = await endpoint.listen();
 
@@ -221,6 +235,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
       };
     },
     expireSession: (accessKeyId) => principals.expireSession(accessKeyId, now()),
+    registerOidcIssuer: (issuer, jwks) => issuerKeys.register(issuer, jwks),
     context,
     iam,
     s3,

@@ -11,7 +11,7 @@ export interface QueryRequest {
 }
 
 /** Parameters from the form body (POST) merged over those of the URL query. */
-export function parseQueryRequest(req: SignedRequest): QueryRequest {
+export function parseQueryRequest(req: Pick<SignedRequest, 'query' | 'body' | 'headers'>): QueryRequest {
   const params = new URLSearchParams();
   for (const [key, value] of req.query) params.append(key, value);
   if (req.body.length > 0) {

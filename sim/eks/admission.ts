@@ -1,11 +1,13 @@
 // The pod identity admission hook: on pod CREATE, if the association in effect for the pod's
-// (namespace, service account) exists, apply the mutation. Fails open like EKS's webhook
-// (failurePolicy: Ignore): an error admits the pod unmutated.
+// (namespace, service account) exists, apply the mutation; otherwise, if the service account is
+// annotated with an IRSA role, the IRSA mutation (the same webhook serves both, spec §1.6). Fails open
+// like EKS's webhook (failurePolicy: Ignore): an error admits the pod unmutated.
 
 import type { PodAdmissionHook } from '../kube/types.ts';
 import { type RandomSource, randomIntInclusive } from '../random.ts';
 import type { Sabotage } from '../sabotage.ts';
 import type { EksCluster } from './cluster.ts';
+import { irsaRoleArnOf, mutatePodForIrsa } from './irsa-mutation.ts';
 import {
   DEFAULT_TOKEN_EXPIRATION_SECONDS,
   LABEL_SKIP_POD_IDENTITY_WEBHOOK,
@@ -31,6 +33,15 @@ export function createPodIdentityAdmissionHook(options: PodIdentityAdmissionOpti
       if (pod.metadata?.labels && LABEL_SKIP_POD_IDENTITY_WEBHOOK in pod.metadata.labels) return;
       const serviceAccount = pod.spec?.serviceAccountName ?? ctx.serviceAccount.metadata?.name ?? 'default';
       const association = options.cluster.associations.effectiveFor(ctx.namespace, serviceAccount);
+      const serviceAccountAnnotations = ctx.serviceAccount.metadata?.annotations;
+      const irsa =
+        !options.sabotage?.irsaMutationOff && irsaRoleArnOf(serviceAccountAnnotations) !== undefined;
+      if (irsa && (!association || options.sabotage?.irsaOverridesPodIdentity)) {
+        const mutated = mutatePodForIrsa(pod, { region: options.cluster.region, serviceAccountAnnotations });
+        pod.metadata = mutated.metadata;
+        pod.spec = mutated.spec;
+        return;
+      }
       if (!association && !options.sabotage?.mutatesEveryPod) return;
       const mutated = mutatePodForPodIdentity(pod, {
         region: options.cluster.region,
@@ -39,7 +50,7 @@ export function createPodIdentityAdmissionHook(options: PodIdentityAdmissionOpti
           MIN_JITTERED_TOKEN_EXPIRATION_SECONDS,
           DEFAULT_TOKEN_EXPIRATION_SECONDS,
         ),
-        serviceAccountAnnotations: ctx.serviceAccount.metadata?.annotations,
+        serviceAccountAnnotations,
         addPodIdentityLabel: options.addPodIdentityLabel,
       });
       // The hook contract mutates in place.

@@ -30,6 +30,7 @@ export {
   POD_IDENTITY_AGENT_ADDON_VERSION,
 } from './cluster.ts';
 export { EksControlPlane, type EksControlPlaneOptions } from './control-plane.ts';
+export * from './irsa-mutation.ts';
 export * from './mutation.ts';
 export {
   POD_IDENTITY_SERVICE_PRINCIPAL,

@@ -134,7 +134,7 @@ function resolveTokenExpiration(pod: V1Pod, settings: PodIdentityMutationSetting
   return expiration === DEFAULT_TOKEN_EXPIRATION_SECONDS ? settings.jitteredExpirationSeconds : expiration;
 }
 
-function parseExpiration(value: string | undefined): number | undefined {
+export function parseExpiration(value: string | undefined): number | undefined {
   if (value === undefined || !/^-?\d+$/.test(value.trim())) return undefined;
   return Math.max(Number.parseInt(value, 10), MIN_TOKEN_EXPIRATION_SECONDS);
 }
@@ -147,7 +147,7 @@ function resolveRegionalSts(settings: PodIdentityMutationSettings): boolean {
 }
 
 /** The annotation is one CSV record; an unparsable value skips nothing (as the webhook). */
-function parseSkipContainers(value: string | undefined): Set<string> {
+export function parseSkipContainers(value: string | undefined): Set<string> {
   if (value === undefined) return new Set();
   const names: string[] = [];
   let field = '';

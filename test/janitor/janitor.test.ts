@@ -12,10 +12,12 @@ import {
 } from '@aws-sdk/client-eks';
 import {
   CreateAccessKeyCommand,
+  CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
   GetRoleCommand,
+  ListOpenIDConnectProvidersCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -30,10 +32,12 @@ import { startSim } from '@pod-identity-conformance/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRole, podIdentityTrustPolicy } from '../../fixtures/iam-role.ts';
 import { createNamespace } from '../../fixtures/namespace.ts';
+import { ensureOidcProvider } from '../../fixtures/oidc-provider.ts';
 import { createAssociation } from '../../fixtures/pod-identity-association.ts';
 import { createRunContext, type RunContext } from '../../fixtures/run-context.ts';
 import { createBucket } from '../../fixtures/s3-bucket.ts';
 import { createServiceAccount } from '../../fixtures/service-account.ts';
+import { teardownOutstanding } from '../../fixtures/teardown.ts';
 import { isAwsError } from '../../helpers/aws-errors.ts';
 import { isNotFound } from '../../helpers/kube.ts';
 import { awsTagMap, awsTags, IAM_PATH, LABEL_MANAGED_BY, TOOL_NAME } from '../../helpers/naming.ts';
@@ -222,6 +226,7 @@ describe('janitor', () => {
         roleArn: role.arn,
       });
       const bucket = await createBucket(run, 'left');
+      const provider = await ensureOidcProvider(run, 'https://oidc.example.com/id/left');
       for (const key of ['a.txt', 'dir/b.txt']) {
         await run.aws.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: key, Body: key }));
       }
@@ -246,6 +251,10 @@ describe('janitor', () => {
         }),
       );
       await run.aws.s3.send(new CreateBucketCommand({ Bucket: `${RUN_A}-untagged` }));
+      // The cluster owners' provider: no run-id tag.
+      await run.aws.iam.send(
+        new CreateOpenIDConnectProviderCommand({ Url: 'https://oidc.example.com/id/owners' }),
+      );
       await run.aws.s3.send(
         new PutObjectCommand({ Bucket: `${RUN_A}-untagged`, Key: 'keep.txt', Body: 'keep' }),
       );
@@ -271,6 +280,7 @@ describe('janitor', () => {
         ['namespace', namespace.name, RUN_A],
         ['iam-role', role.name, RUN_A],
         ['s3-bucket', bucket.name, RUN_A],
+        ['iam-oidc-provider', provider.url, RUN_A],
       ]);
       // The command to delete them runs as printed: the eks account guard gets the account found.
       expect(dryRun.out.at(-1)).toBe(
@@ -287,8 +297,9 @@ describe('janitor', () => {
         `janitor: deleted namespace ${namespace.name}`,
         `janitor: deleted iam-role ${role.name}`,
         `janitor: deleted s3-bucket ${bucket.name}`,
+        `janitor: deleted iam-oidc-provider ${provider.url}`,
       ]);
-      expect(deletion.out.at(-1)).toBe('janitor: 4 deleted, 0 failed');
+      expect(deletion.out.at(-1)).toBe('janitor: 5 deleted, 0 failed');
       expect(await associationExists(run, association.associationId)).toBe(false);
       expect(await namespaceExists(run, namespace.name)).toBe(false);
       expect(await roleExists(run, role.name)).toBe(false);
@@ -303,6 +314,10 @@ describe('janitor', () => {
       expect(await namespaceExists(run, `${RUN_A}-unlabelled`)).toBe(true);
       expect(await namespaceExists(run, `${RUN_A}-managed-only`)).toBe(true);
       expect(await associationExists(run, untaggedAssociation.association!.associationId!)).toBe(true);
+      const providers = await run.aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
+      expect(providers.OpenIDConnectProviderList?.map((p) => p.Arn)).toEqual([
+        'arn:aws:iam::111122223333:oidc-provider/oidc.example.com/id/owners',
+      ]);
 
       const again = await janitor(['--target', 'eks']);
       expect(again.code).toBe(0);
@@ -599,5 +614,38 @@ describe('janitor', () => {
     f.janitorDeps.env = { PIC_LOCALSTACK_CONTAINER: '1' };
     expect(await runJanitor(['--target', 'localstack'], f.janitorDeps)).toBe(2);
     expect(f.err[0]).toMatch(/^janitor: the janitor cannot use --localstack-container/);
+  });
+
+  it("the run ledger's teardown deletes an OIDC provider the run created; one that existed is neither recorded nor deleted", async () => {
+    const runId = 'pic-202611281200-ccccc';
+    const info = infoFor(runId);
+    const run = createRunContext(info);
+    try {
+      await run.aws.iam.send(
+        new CreateOpenIDConnectProviderCommand({ Url: 'https://oidc.example.com/id/existing' }),
+      );
+      const existing = await ensureOidcProvider(run, 'https://oidc.example.com/id/existing');
+      expect(existing.createdByRun).toBe(false);
+      await existing[Symbol.asyncDispose]();
+
+      const created = await ensureOidcProvider(run, 'https://oidc.example.com/id/interrupted');
+      expect(created.createdByRun).toBe(true);
+      const outstanding = await run.ledger.outstanding();
+      expect(outstanding.map((r) => [r.kind, r.ref])).toEqual([
+        ['iam-oidc-provider', { url: 'oidc.example.com/id/interrupted', runId }],
+      ]);
+      // What the runner does after a run, and on Ctrl-C: delete from the ledger alone.
+      const results = await teardownOutstanding(info, outstanding);
+      expect(results.map((r) => r.ok)).toEqual([true]);
+      expect(await run.ledger.outstanding()).toEqual([]);
+      const left = await run.aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
+      const arns = (left.OpenIDConnectProviderList ?? []).map((p) => p.Arn);
+      expect(arns).toContain(`arn:aws:iam::${sim.accountId}:oidc-provider/oidc.example.com/id/existing`);
+      expect(arns).not.toContain(
+        `arn:aws:iam::${sim.accountId}:oidc-provider/oidc.example.com/id/interrupted`,
+      );
+    } finally {
+      run.aws.destroy();
+    }
   });
 });

@@ -16,6 +16,7 @@ import {
   stringList,
 } from '../query.ts';
 import type { CallerIdentity, ServiceContext, ServiceHandler, SignedRequest } from '../service.ts';
+import { oidcProviderActions } from './oidc-providers.ts';
 import {
   checkMaxItems,
   type IamManagedPolicy,
@@ -487,6 +488,7 @@ export function createIamHandler(options: IamHandlerOptions): ServiceHandler {
       const user = store.getUser(userAction(call, 'iam:ListAttachedUserPolicies'));
       return listAttached(user.attachedPolicyArns, call.params);
     },
+    ...oidcProviderActions(store.oidcProviders, accountId),
   };
 
   function selfOrNamedUser(call: ActionCall): string {

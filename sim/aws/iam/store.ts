@@ -11,6 +11,7 @@ import {
   validatePolicyDocument,
 } from '../policy/index.ts';
 import type { IamRoleView, IamView } from '../service.ts';
+import { OidcProviderStore } from './oidc-providers.ts';
 
 export interface Tag {
   Key: string;
@@ -219,10 +220,13 @@ export class IamStore {
   private readonly roles = new Map<string, IamRole>();
   private readonly policies = new Map<string, IamManagedPolicy>();
   private readonly users = new Map<string, IamUser>();
+  /** OpenID Connect providers (IRSA's issuers). */
+  readonly oidcProviders: OidcProviderStore;
 
   constructor(accountId: string, now: () => Date = () => new Date()) {
     this.accountId = accountId;
     this.now = now;
+    this.oidcProviders = new OidcProviderStore(accountId, now);
     const epoch = new Date('2015-02-06T18:40:00Z');
     for (const [name, managed] of Object.entries(AWS_MANAGED_POLICIES)) {
       const text = JSON.stringify(managed.document, null, 4);

@@ -3,6 +3,7 @@
 // trust policy.
 
 import type { Authorizer } from '../authorize.ts';
+import type { UnsignedHandler } from '../endpoint.ts';
 import { AwsError, validationError } from '../errors.ts';
 import type { IamRole, IamStore } from '../iam/store.ts';
 import {
@@ -21,6 +22,7 @@ import {
   stringList,
 } from '../query.ts';
 import type { CallerIdentity, ServiceHandler } from '../service.ts';
+import { assumeRoleWithWebIdentity, type OidcIssuerKeys } from './web-identity.ts';
 
 export const STS_API_VERSION = '2011-06-15';
 
@@ -29,6 +31,10 @@ export interface StsHandlerOptions {
   principals: PrincipalStore;
   authorizer: Authorizer;
   now: () => Date;
+  /** IRSA: the issuers whose tokens AssumeRoleWithWebIdentity can verify. */
+  issuerKeys?: OidcIssuerKeys;
+  region?: string;
+  webIdentityTrustIgnored?: boolean;
 }
 
 const SESSION_NAME = /^[\w+=,.@-]*$/;
@@ -86,7 +92,7 @@ function readSessionTags(params: URLSearchParams): SessionTag[] {
   return tags;
 }
 
-export function createStsHandler(options: StsHandlerOptions): ServiceHandler {
+export function createStsHandler(options: StsHandlerOptions): ServiceHandler & { unsigned: UnsignedHandler } {
   const { iam, principals, authorizer } = options;
 
   function assumeRole(params: URLSearchParams, caller: CallerIdentity): Record<string, unknown> {
@@ -274,7 +280,27 @@ export function createStsHandler(options: StsHandlerOptions): ServiceHandler {
     return documents;
   }
 
-  return async (req) => {
+  const webIdentity = (params: URLSearchParams) => {
+    if (!options.issuerKeys) throw invalidAction('AssumeRoleWithWebIdentity', STS_API_VERSION);
+    return assumeRoleWithWebIdentity(params, readSessionPolicies(params), {
+      iam,
+      principals,
+      issuerKeys: options.issuerKeys,
+      region: options.region ?? 'us-east-1',
+      now: options.now,
+      trustIgnored: options.webIdentityTrustIgnored,
+    });
+  };
+
+  // AssumeRoleWithWebIdentity is the one action AWS serves unsigned (its model's auth is noAuth).
+  const unsigned: UnsignedHandler = async (req) => {
+    const { action, version, params } = parseQueryRequest(req);
+    if (action !== 'AssumeRoleWithWebIdentity') return undefined;
+    if (version !== undefined && version !== STS_API_VERSION) throw invalidAction(action, version);
+    return queryResponse('sts', action, req.requestId, await webIdentity(params));
+  };
+
+  const handler: ServiceHandler = async (req) => {
     const { action, version, params } = parseQueryRequest(req);
     if (version !== undefined && version !== STS_API_VERSION) throw invalidAction(action, version);
     switch (action) {
@@ -287,8 +313,11 @@ export function createStsHandler(options: StsHandlerOptions): ServiceHandler {
         });
       case 'AssumeRole':
         return queryResponse('sts', action, req.requestId, assumeRole(params, req.caller));
+      case 'AssumeRoleWithWebIdentity':
+        return queryResponse('sts', action, req.requestId, await webIdentity(params));
       default:
         throw invalidAction(action, version ?? STS_API_VERSION);
     }
   };
+  return Object.assign(handler, { unsigned });
 }

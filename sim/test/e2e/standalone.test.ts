@@ -125,6 +125,26 @@ describe('scripts/sim.ts', () => {
     },
   );
 
+  it.skipIf(!awsCli || !kubectl)(
+    'IRSA by hand: an OIDC provider for the issuer, a kubectl token, assume-role-with-web-identity unsigned (needs aws and kubectl)',
+    async () => {
+      // As a person would type it; the token stays in a file, and the last call has no credentials.
+      const script = [
+        'set -e',
+        'issuer=$(aws eks describe-cluster --name "$PIC_CLUSTER" --query cluster.identity.oidc.issuer --output text)',
+        'provider=$(aws iam create-open-id-connect-provider --url "$issuer" --client-id-list sts.amazonaws.com --query OpenIDConnectProviderArn --output text)',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+        'host=${issuer#https://}',
+        `trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"'"$provider"'"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"'"$host"':sub":"system:serviceaccount:default:default"}}}]}'`,
+        'role=$(aws iam create-role --role-name irsa-by-hand --assume-role-policy-document "$trust" --query Role.Arn --output text)',
+        `kubectl create token default --audience sts.amazonaws.com > '${stateDir}/irsa-token'`,
+        `env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY aws sts assume-role-with-web-identity --role-arn "$role" --role-session-name by-hand --web-identity-token 'file://${stateDir}/irsa-token' --query AssumedRoleUser.Arn --output text`,
+      ].join('\n');
+      const { stdout } = await inShell(script);
+      expect(stdout.trim()).toBe('arn:aws:sts::123456789012:assumed-role/irsa-by-hand/by-hand');
+    },
+  );
+
   it('stops everything and exits 0 on SIGTERM', async () => {
     const endpoint = exportLines.find((l) => l.startsWith('export AWS_ENDPOINT_URL='))!;
     const port = Number(new URL(endpoint.slice(endpoint.indexOf("'") + 1, -1)).port);

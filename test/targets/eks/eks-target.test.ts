@@ -72,7 +72,13 @@ function environment(overrides: Record<string, string | undefined> = {}): Record
 
 /** A refused run left nothing on the target: no role, bucket, association or namespace. */
 async function expectNothingCreated(exports: Parameters<typeof toolResources>[0]): Promise<void> {
-  expect(await toolResources(exports)).toEqual({ roles: [], buckets: [], associations: [], namespaces: [] });
+  expect(await toolResources(exports)).toEqual({
+    roles: [],
+    buckets: [],
+    associations: [],
+    namespaces: [],
+    oidcProviders: [],
+  });
 }
 
 async function expectRefused(result: RunnerResult, reportDir: string, failure: RegExp): Promise<string[]> {
@@ -208,11 +214,20 @@ describe('eks target against a standalone simulator', () => {
       (c) => c.classname === 'pod-identity/isolation' && c.name.includes('[aws-cli]'),
     );
     expect(isolation.map((c) => c.skipped ?? 'ran')).toEqual(['ran', 'ran', 'ran']);
+    // The IRSA cases ran too: the issuer from DescribeCluster, an OIDC provider made for the run.
+    const irsa = cases.filter((c) => c.classname === 'pod-identity/irsa' && !c.name.includes('[sdk-probe]'));
+    expect(irsa.map((c) => c.skipped ?? 'ran')).toEqual(Array(7).fill('ran'));
     expect(
       existsSync(await accessDirectoryOf(reportDir)),
       'the generated kubeconfig and token are removed',
     ).toBe(false);
-    expect(await toolResources(sim.exports)).toMatchObject({ roles: [], buckets: [], associations: [] });
+    // The IRSA cases created the OIDC provider the simulator lacked: deleted again, like everything else.
+    expect(await toolResources(sim.exports)).toMatchObject({
+      roles: [],
+      buckets: [],
+      associations: [],
+      oidcProviders: [],
+    });
   }
 
   // The simulator's pods run the machine's AWS CLI: the suite's aws-cli cases need it.

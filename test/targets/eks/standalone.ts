@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EKSClient, ListPodIdentityAssociationsCommand } from '@aws-sdk/client-eks';
-import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { IAMClient, ListOpenIDConnectProvidersCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
@@ -142,6 +142,8 @@ export interface ToolResources {
   buckets: string[];
   associations: string[];
   namespaces: string[];
+  /** IAM OIDC providers (the IRSA cases create one for the cluster's issuer when there is none). */
+  oidcProviders: string[];
 }
 
 /** What the tool's markers find on the simulator: roles under its IAM path, pic-* buckets, associations, labelled namespaces. */
@@ -158,17 +160,19 @@ export async function toolResources(exports: Record<string, string>): Promise<To
     const kube = new KubeConfig();
     kube.loadFromFile(exports.KUBECONFIG!);
     const core = kube.makeApiClient(CoreV1Api);
-    const [roles, buckets, associations, namespaces] = await Promise.all([
+    const [roles, buckets, associations, namespaces, oidcProviders] = await Promise.all([
       iam.send(new ListRolesCommand({ PathPrefix: '/pod-identity-conformance/' })),
       s3.send(new ListBucketsCommand({})),
       eks.send(new ListPodIdentityAssociationsCommand({ clusterName: exports.PIC_CLUSTER! })),
       core.listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=pod-identity-conformance' }),
+      iam.send(new ListOpenIDConnectProvidersCommand({})),
     ]);
     return {
       roles: (roles.Roles ?? []).map((r) => r.RoleName!),
       buckets: (buckets.Buckets ?? []).map((b) => b.Name!).filter((name) => name.startsWith('pic-')),
       associations: (associations.associations ?? []).map((a) => a.associationId!),
       namespaces: namespaces.items.map((n) => n.metadata!.name!),
+      oidcProviders: (oidcProviders.OpenIDConnectProviderList ?? []).map((p) => p.Arn!),
     };
   } finally {
     for (const client of [iam, s3, eks]) client.destroy();

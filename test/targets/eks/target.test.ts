@@ -136,8 +136,9 @@ describe('createEksTarget', () => {
         available: false,
         reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
       });
-      expect(Object.values(info.capabilities).filter((c) => c.available)).toHaveLength(4);
+      expect(Object.values(info.capabilities).filter((c) => c.available)).toHaveLength(5);
       expect(info.capabilities.podSandbox.available).toBe(true);
+      expect(info.capabilities.webIdentityFederation.available).toBe(true);
       expect(target.preflight?.map((c) => c.status)).not.toContain('failed');
       expect((await stat(access)).mode & 0o777).toBe(0o700);
 

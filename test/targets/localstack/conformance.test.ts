@@ -74,7 +74,7 @@ describe.skipIf(!motoPython)(
   'pod-identity suite on the localstack target (moto stands in; needs python3 with moto)',
   () => {
     it(
-      'passes, skipping only the cases that need IAM enforcement with the probed reason, and leaves nothing',
+      'passes, skipping only the cases that need IAM enforcement or IRSA, with their reasons, and leaves nothing',
       async () => {
         const moto = await startMotoServer();
         try {
@@ -91,15 +91,23 @@ describe.skipIf(!motoPython)(
           expect(cases.filter((c) => c.failed)).toEqual([]);
           const skipped = cases.filter((c) => c.skipped !== undefined);
           const reason = `LocalStack at ${moto.url} allowed an unauthorised call: IAM enforcement is off (a LocalStack Pro feature, ENFORCE_IAM=1)`;
+          // IRSA needs an STS that can verify the simulator cluster's tokens, which LocalStack's cannot.
+          const irsaReason =
+            "needs webIdentityFederation: IAM and STS are LocalStack's, which cannot verify the simulator cluster's service-account tokens (only the simulator's API server serves the issuer's keys)";
           for (const c of skipped)
-            expect(c.skipped, `${c.suite} › ${c.name}`).toBe(`needs iamEnforcement: ${reason}`);
-          // Exactly the enforcement-dependent files are skipped: session tags, cross-role isolation, and
-          // the deleted role (which an IAM without enforcement may still let EKS Auth assume).
+            expect(c.skipped, `${c.suite} › ${c.name}`).toBe(
+              c.suite === 'pod-identity/irsa' ? irsaReason : `needs iamEnforcement: ${reason}`,
+            );
+          // Exactly the enforcement-dependent files are skipped: session tags, cross-role isolation, the
+          // deleted role (an IAM without enforcement may still let EKS Auth assume it);
+          // and IRSA, all of it.
           expect([...new Set(skipped.map((c) => c.suite))].sort()).toEqual([
+            'pod-identity/irsa',
             'pod-identity/isolation',
             'pod-identity/misconfiguration',
             'pod-identity/session-tags',
           ]);
+          expect(cases.filter((c) => c.suite === 'pod-identity/irsa' && c.skipped === undefined)).toEqual([]);
           expect(skipped.filter((c) => c.suite === 'pod-identity/isolation').map((c) => c.name)).toEqual(
             expect.arrayContaining([expect.stringMatching(/role B cannot write where only role A may/)]),
           );

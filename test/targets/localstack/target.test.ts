@@ -174,6 +174,9 @@ describe('localstack target', () => {
       expect(target.info.capabilities.iamEnforcement).toEqual(found.iamEnforcement);
       expect(target.info.capabilities.sessionTags).toEqual(found.sessionTags);
       expect(target.info.capabilities.podSdkProbe).toEqual(pods.podSdkProbe);
+      // LocalStack's STS cannot verify the simulator cluster's tokens: the IRSA cases skip, saying so.
+      expect(target.info.capabilities.webIdentityFederation.available).toBe(false);
+      expect(target.info.capabilities.webIdentityFederation.reason).toContain("IAM and STS are LocalStack's");
       await target.close();
     },
   );
