@@ -43,6 +43,8 @@ export interface Sabotage {
    * AWS_EC2_METADATA_DISABLED in their environment, which then differs from the stored pod.
    */
   podEnvRewritten?: boolean;
+  /** EKS Auth assumes the role without the association's session policy (`policy`). */
+  sessionPolicyIgnored?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -60,6 +62,7 @@ export const SABOTAGE_FLAGS = [
   'associationDeletesIgnored',
   'deletesLeaveResources',
   'podEnvRewritten',
+  'sessionPolicyIgnored',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

@@ -242,7 +242,8 @@ async function assumeAssociationRoles(
           { Key: 'kubernetes-pod-uid', Value: subject.podUid },
         ];
   // With a target role the session policy narrows only the target-role session.
-  const sessionPolicy = association.disableSessionTags ? association.policy : undefined;
+  const sessionPolicy =
+    association.disableSessionTags && !sabotage?.sessionPolicyIgnored ? association.policy : undefined;
   const first: AssumeRoleCommandInput = {
     RoleArn: sabotage?.agentServesRoleArn ?? association.roleArn,
     RoleSessionName: sessionName,
