@@ -34,7 +34,11 @@ import { AWS_MANAGED_POLICIES } from './aws/policy/index.ts';
 import { createPodIdentityAdmissionHook } from './eks/admission.ts';
 import { AGENT_DAEMONSET_NAME, podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
 import { createEksApiHandler } from './eks/api.ts';
-import { createEksAuthHandler } from './eks/auth.ts';
+import {
+  createEksAuthHandler,
+  MAX_CREDENTIAL_LIFETIME_SECONDS,
+  MIN_CREDENTIAL_LIFETIME_SECONDS,
+} from './eks/auth.ts';
 import { POD_IDENTITY_AGENT_ADDON } from './eks/cluster.ts';
 import { EksControlPlane } from './eks/control-plane.ts';
 import { startExternalModeEndpoint } from './eks/external-endpoint.ts';
@@ -100,6 +104,22 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName)) {
     throw new Error(
       `startSim: cluster name '${clusterName}' is not a valid EKS cluster name (1-100 characters, [0-9A-Za-z][A-Za-z0-9-_]*)`,
+    );
+  }
+  const lifetime = options.credentialLifetimeSeconds;
+  if (
+    lifetime !== undefined &&
+    (!Number.isInteger(lifetime) ||
+      lifetime < MIN_CREDENTIAL_LIFETIME_SECONDS ||
+      lifetime > MAX_CREDENTIAL_LIFETIME_SECONDS)
+  ) {
+    throw new Error(
+      `startSim: credentialLifetimeSeconds must be a whole number from ${MIN_CREDENTIAL_LIFETIME_SECONDS} to ${MAX_CREDENTIAL_LIFETIME_SECONDS}, got ${lifetime}`,
+    );
+  }
+  if (lifetime !== undefined && options.externalAws) {
+    throw new Error(
+      'startSim: credentialLifetimeSeconds needs the embedded AWS (an external STS decides how long its sessions live)',
     );
   }
   const faults = options.faults ?? {};
@@ -173,6 +193,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
           endpoints,
           faults,
           sabotage,
+          lifetime,
         );
     // Wait for both, so that when one fails the other is still known and closed.
     const [kubeResult, awsResult] = await Promise.allSettled([startingKube, startingAws]);
@@ -355,6 +376,7 @@ async function startEmbeddedAws(
   endpoints: Closable[],
   faults: SimFaults,
   sabotage: Sabotage,
+  credentialLifetimeSeconds: number | undefined,
 ): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
   const awsSim = await startAwsSim({
     accountId,
@@ -378,6 +400,10 @@ async function startEmbeddedAws(
       stsEndpoint: awsSim.url,
       region,
       credentials: awsSim.createServicePrincipalCredentials(POD_IDENTITY_SERVICE_PRINCIPAL),
+      credentialLifetime: {
+        defaultSeconds: credentialLifetimeSeconds,
+        limitSession: (accessKeyId, expiresAt) => awsSim.limitSessionLifetime(accessKeyId, expiresAt),
+      },
       sabotage,
     }),
     { protocol: 'rest-json' },
@@ -430,6 +456,8 @@ async function startAgentAsNode(
         aws.createRoleSessionCredentials(nodeRole.arn, { sessionName }),
       ),
     },
+    // Short credentials (credentialLifetimeSeconds) are served for most of their life.
+    cache: { scaleRefreshWindow: true },
     errorRate: faults.agentErrorRate,
     random: deriveRandom(faults.seed, 'agent-errors'),
     sabotage,

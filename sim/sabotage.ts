@@ -45,6 +45,10 @@ export interface Sabotage {
   podEnvRewritten?: boolean;
   /** EKS Auth assumes the role without the association's session policy (`policy`). */
   sessionPolicyIgnored?: boolean;
+  /** The agent calls EKS Auth for every request instead of serving cached credentials. */
+  agentCacheBypassed?: boolean;
+  /** The agent keeps serving the first credentials it fetched for a token, after they expired too. */
+  credentialsNotRefreshed?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -63,6 +67,8 @@ export const SABOTAGE_FLAGS = [
   'deletesLeaveResources',
   'podEnvRewritten',
   'sessionPolicyIgnored',
+  'agentCacheBypassed',
+  'credentialsNotRefreshed',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

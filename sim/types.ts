@@ -54,6 +54,13 @@ export interface SimOptions {
   imds?: ImdsSettings;
   faults?: SimFaults;
   /**
+   * How long the credentials EKS Auth hands out live, in seconds (2 to 3600; default: STS's 3600). The
+   * agent refreshes them ahead of expiry by min(15 s, a quarter of their lifetime), so short lifetimes
+   * still serve most of their life. An association tagged `pod-identity-sim:credential-lifetime-seconds`
+   * gets that lifetime instead. Embedded AWS only.
+   */
+  credentialLifetimeSeconds?: number;
+  /**
    * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
    * simulator's own; EKS, EKS Auth and the agent stay in the simulator and assume roles through it.
    */

@@ -92,6 +92,8 @@ export interface AwsSim {
   createRoleSessionCredentials(roleArn: string, options: RoleSessionOptions): TemporaryCredentials;
   /** Test hook: the session's credentials are expired from now on. */
   expireSession(accessKeyId: string): boolean;
+  /** The session expires at `expiresAt` if that is sooner than STS gave it (short EKS Auth credentials). */
+  limitSessionLifetime(accessKeyId: string, expiresAt: Date): boolean;
   context: ServiceContext;
   iam: IamStoreType;
   s3: S3Store;
@@ -215,6 +217,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
       };
     },
     expireSession: (accessKeyId) => principals.expireSession(accessKeyId, now()),
+    limitSessionLifetime: (accessKeyId, expiresAt) => principals.limitSessionLifetime(accessKeyId, expiresAt),
     context,
     iam,
     s3,

@@ -8,13 +8,14 @@
 //                  [--without-agent-addon]   # a cluster without the pod identity agent add-on/DaemonSet
 //                  [--pod-sandbox auto|required|off]   # pods in namespaces of their own (default: where possible)
 //                  [--imds-tokens optional|required] [--imds-hop-limit N]   # the node's IMDS (default required, 1)
+//                  [--credential-lifetime SECONDS]   # how long EKS Auth credentials live (2-3600, default 3600)
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
 import { startSim } from '../index.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N] [--credential-lifetime SECONDS]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     'pod-sandbox'?: string;
     'imds-tokens'?: string;
     'imds-hop-limit'?: string;
+    'credential-lifetime'?: string;
     help?: boolean;
   };
   try {
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
         'pod-sandbox': { type: 'string' },
         'imds-tokens': { type: 'string' },
         'imds-hop-limit': { type: 'string' },
+        'credential-lifetime': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -87,6 +90,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const lifetimeText = values['credential-lifetime'];
+  const lifetime = lifetimeText === undefined ? undefined : Number(lifetimeText);
+  if (
+    lifetime !== undefined &&
+    (!/^[1-9][0-9]{0,3}$/.test(lifetimeText!) || lifetime < 2 || lifetime > 3600)
+  ) {
+    process.stderr.write(
+      `--credential-lifetime must be a whole number of seconds from 2 to 3600, got '${lifetimeText}'\n${USAGE}\n`,
+    );
+    process.exit(2);
+  }
+
   let sim: Awaited<ReturnType<typeof startSim>>;
   try {
     sim = await startSim({
@@ -97,6 +112,7 @@ async function main(): Promise<void> {
       ...(values['without-agent-addon'] ? { podIdentityAgentAddon: false } : {}),
       ...(values['pod-sandbox'] ? { podSandbox: values['pod-sandbox'] as 'auto' | 'required' | 'off' } : {}),
       imds: { httpTokens: imdsTokens, hopLimit },
+      ...(lifetime !== undefined ? { credentialLifetimeSeconds: lifetime } : {}),
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);

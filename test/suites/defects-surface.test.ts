@@ -9,6 +9,11 @@ const RUN_TIMEOUT_MS = 120_000;
 const SESSION_POLICY =
   'session policy › the pod may write where role and session policy both allow, not where only the role does [aws-cli]';
 
+const REFRESH_CLI =
+  "credential refresh › a client keeps working past several credential lifetimes, served from the agent's cache within each [aws-cli]";
+const REFRESH_SDK =
+  "credential refresh › a client keeps working past several credential lifetimes, served from the agent's cache within each [sdk-probe]";
+
 // Each run holds a run slot (suite-run.ts), so at most two run at once.
 describe.concurrent('session-policy, refresh and target-role cases fail under the defect each one checks', () => {
   describe('sessionPolicyIgnored (EKS Auth assumes the role without the session policy)', () => {
@@ -21,6 +26,45 @@ describe.concurrent('session-policy, refresh and target-role cases fail under th
       expect(findCase(run.cases, SESSION_POLICY).message).toMatch(
         /the prefix only the role allows: expected 'allowed' to be 'denied'/,
       );
+    });
+  });
+
+  describe('agentCacheBypassed (the agent asks EKS Auth for every request)', () => {
+    it('fails the refresh case with both clients: every call had new credentials', {
+      timeout: RUN_TIMEOUT_MS,
+    }, async () => {
+      const run = await runSabotaged({
+        sabotage: { agentCacheBypassed: true },
+        files: ['credential-refresh'],
+        casePattern: '.',
+      });
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(statusByName(run.cases)).toEqual({ [REFRESH_CLI]: 'failed', [REFRESH_SDK]: 'failed' });
+      for (const name of [REFRESH_CLI, REFRESH_SDK]) {
+        expect(findCase(run.cases, name).message).toMatch(
+          /the agent must serve repeated calls from its cache/,
+        );
+      }
+    });
+  });
+
+  describe('credentialsNotRefreshed (the agent serves the first credentials after they expired)', () => {
+    it('fails the refresh case with both clients once the first credentials have expired', {
+      timeout: RUN_TIMEOUT_MS,
+    }, async () => {
+      const run = await runSabotaged({
+        sabotage: { credentialsNotRefreshed: true },
+        files: ['credential-refresh'],
+        casePattern: '.',
+      });
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(statusByName(run.cases)).toEqual({ [REFRESH_CLI]: 'failed', [REFRESH_SDK]: 'failed' });
+      for (const name of [REFRESH_CLI, REFRESH_SDK]) {
+        // The later client meets the expired credentials already in its first call.
+        expect(findCase(run.cases, name).message).toMatch(
+          /calls past the first credentials expiry: expected 'call \d+ of \d+|ExpiredToken/,
+        );
+      }
     });
   });
 });
