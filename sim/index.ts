@@ -69,6 +69,10 @@ export { SABOTAGE_FLAGS } from './sabotage.ts';
 export type { Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
+/** The second account of the simulator, where cross-account target roles live. */
+export const DEFAULT_TARGET_ROLE_ACCOUNT_ID = '444455556666';
+/** The role AWS Organizations creates in member accounts; the cluster account may assume it. */
+export const ORGANIZATION_ACCESS_ROLE_NAME = 'OrganizationAccountAccessRole';
 
 /** The node's EC2 instance id: the node role's session name, as EC2 names instance profile sessions. */
 const NODE_INSTANCE_ID = 'i-0a1b2c3d4e5f60718';
@@ -94,6 +98,8 @@ interface AwsSide {
    */
   eksTokens?: { stsEndpoint: string; clusterCreatorArn: string };
   startAgent(clusterName: string): Promise<PodIdentityAgent>;
+  /** The second account, for cross-account target roles (embedded mode only). */
+  targetRoleAccount?: SimHandle['targetRoleAccount'];
   /** A fresh session of the node role (embedded mode only): what a pod reaching IMDS gets. */
   issueNodeSession?: () => TemporaryCredentials;
 }
@@ -194,6 +200,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
           faults,
           sabotage,
           lifetime,
+          options.targetRoleAccountId ?? DEFAULT_TARGET_ROLE_ACCOUNT_ID,
         );
     // Wait for both, so that when one fails the other is still known and closed.
     const [kubeResult, awsResult] = await Promise.allSettled([startingKube, startingAws]);
@@ -293,6 +300,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       region,
       cluster: { name: clusterName, arn: cluster.arn },
       podSandbox: { ...kubeSim.podSandbox },
+      ...(aws.targetRoleAccount ? { targetRoleAccount: aws.targetRoleAccount } : {}),
       ...(imds ? { imds: { ...imds.settings } } : {}),
       close: () => {
         closing ??= closeStarted();
@@ -377,11 +385,13 @@ async function startEmbeddedAws(
   faults: SimFaults,
   sabotage: Sabotage,
   credentialLifetimeSeconds: number | undefined,
+  targetRoleAccountId: string,
 ): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
   const awsSim = await startAwsSim({
     accountId,
     region,
     sabotage,
+    otherAccountIds: [targetRoleAccountId],
     faults: {
       seed: faults.seed,
       iamPropagationDelayMs: faults.iamPropagationDelayMs,
@@ -391,6 +401,23 @@ async function startEmbeddedAws(
     },
   });
   endpoints.push(awsSim);
+  const targetAccount = awsSim.otherAccounts[0]!;
+  // What AWS Organizations creates in a member account: the management account may administer it.
+  const organizationRole = targetAccount.iam.createRole({
+    roleName: ORGANIZATION_ACCESS_ROLE_NAME,
+    path: '/',
+    assumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' },
+      ],
+    },
+    description: 'Lets the cluster account administer the second account (as AWS Organizations sets up)',
+  });
+  targetAccount.iam.putRolePolicy(ORGANIZATION_ACCESS_ROLE_NAME, 'AdministratorAccess', {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  });
   const controlPlane = controlPlaneFor(accountId);
   awsSim.registerService('eks', createEksApiHandler({ controlPlane }), { protocol: 'rest-json' });
   awsSim.registerService(
@@ -416,6 +443,11 @@ async function startEmbeddedAws(
       accountId,
       podEndpointUrl: awsSim.url,
       eksTokens: { stsEndpoint: awsSim.url, clusterCreatorArn: awsSim.iam.getUser(ADMIN_USER_NAME).arn },
+      targetRoleAccount: {
+        accountId: targetAccount.accountId,
+        adminCredentials: targetAccount.adminCredentials,
+        organizationAccessRoleArn: organizationRole.arn,
+      },
       startAgent: (clusterName) => startAgentAsNode(awsSim, clusterName, region, faults, sabotage),
       issueNodeSession: () =>
         awsSim.createRoleSessionCredentials(

@@ -49,6 +49,8 @@ export interface Sabotage {
   agentCacheBypassed?: boolean;
   /** The agent keeps serving the first credentials it fetched for a token, after they expired too. */
   credentialsNotRefreshed?: boolean;
+  /** EKS Auth hands out the association's role and never chains to its target role. */
+  targetRoleIgnored?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -69,6 +71,7 @@ export const SABOTAGE_FLAGS = [
   'sessionPolicyIgnored',
   'agentCacheBypassed',
   'credentialsNotRefreshed',
+  'targetRoleIgnored',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

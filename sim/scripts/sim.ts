@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run sim: the embedded simulator as one standalone process. Prints `export NAME=value` lines for
 // KUBECONFIG, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
-// AWS_DEFAULT_REGION (the AWS CLI v1 reads only this one) and PIC_CLUSTER, then a line `ready`, and
+// AWS_DEFAULT_REGION (the AWS CLI v1 reads only this one), PIC_CLUSTER and PIC_TARGET_ROLE_ACCOUNT (the
+// second account, for cross-account target roles), then a line `ready`, and
 // runs until SIGINT or SIGTERM, when it stops everything it started.
 //
 //   npm run sim -- [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR]
@@ -143,6 +144,9 @@ async function main(): Promise<void> {
     AWS_REGION: sim.region,
     AWS_DEFAULT_REGION: sim.region,
     PIC_CLUSTER: sim.cluster.name,
+    // The second account: the eks target creates cross-account target roles there, through its
+    // OrganizationAccountAccessRole.
+    ...(sim.targetRoleAccount ? { PIC_TARGET_ROLE_ACCOUNT: sim.targetRoleAccount.accountId } : {}),
   };
   let out = '';
   for (const [name, value] of Object.entries(exports)) out += `export ${name}=${shellQuote(value)}\n`;

@@ -98,11 +98,13 @@ describe('scripts/sim.ts', () => {
       'export AWS_REGION',
       'export AWS_DEFAULT_REGION',
       'export PIC_CLUSTER',
+      'export PIC_TARGET_ROLE_ACCOUNT',
     ]);
     for (const line of exportLines) expect(line).toMatch(/^export [A-Z_]+='[^']*'$/);
     expect(exportLines).toContain(`export KUBECONFIG='${join(stateDir, 'kubeconfig')}'`);
     expect(exportLines).toContain(`export AWS_REGION='eu-west-1'`);
     expect(exportLines).toContain(`export PIC_CLUSTER='standalone'`);
+    expect(exportLines).toContain(`export PIC_TARGET_ROLE_ACCOUNT='444455556666'`);
   });
 
   it.skipIf(!kubectl)('kubectl works with the exported KUBECONFIG (needs kubectl)', async () => {
