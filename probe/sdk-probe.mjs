@@ -6,10 +6,12 @@
 //   node sdk-probe.mjs whoami
 //   node sdk-probe.mjs put BUCKET KEY FILE
 //   node sdk-probe.mjs get BUCKET KEY FILE
+//   node sdk-probe.mjs get-role ROLE_NAME
 //   node sdk-probe.mjs keep-calling UNTIL_EPOCH_MS   # one client, GetCallerIdentity until then
 
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -82,12 +84,19 @@ async function run() {
       if (file) await writeFile(file, body);
       return { bucket, key, bytes: body.length, sha256: sha256(body) };
     }
+    case 'get-role': {
+      const { Role } = await new IAMClient({}).send(new GetRoleCommand({ RoleName: args[0] }));
+      return { arn: Role.Arn };
+    }
     case 'keep-calling':
       return keepCalling(Number(args[0]));
     default:
-      throw Object.assign(new Error(`unknown action "${action}"; use whoami, put, get or keep-calling`), {
-        name: 'Usage',
-      });
+      throw Object.assign(
+        new Error(`unknown action "${action}"; use whoami, put, get, get-role or keep-calling`),
+        {
+          name: 'Usage',
+        },
+      );
   }
 }
 

@@ -53,6 +53,8 @@ export interface PodClient {
    * first failure, and reports each call with the credentials it had.
    */
   keepCalling(pod: ExecTarget, untilEpochMs: number): Promise<PodCallResult<CredentialUse[]>>;
+  /** iam:GetRole of a role in the caller's account; returns its ARN. */
+  getRole(pod: ExecTarget, roleName: string): Promise<PodCallResult<string>>;
 }
 
 const NO_CREDENTIALS = [
@@ -116,6 +118,12 @@ export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClien
       call(pod, aws('s3', 'cp', file, `s3://${bucket}/${key}`, '--only-show-errors'), () => undefined),
     getObject: (pod, bucket, key, file) =>
       call(pod, aws('s3', 'cp', `s3://${bucket}/${key}`, file, '--only-show-errors'), () => undefined),
+    getRole: (pod, roleName) =>
+      call(
+        pod,
+        aws('iam', 'get-role', '--role-name', roleName, '--output', 'json'),
+        (stdout) => (JSON.parse(stdout) as { Role: { Arn: string } }).Role.Arn,
+      ),
     keepCalling: (pod, untilEpochMs) =>
       call(
         pod,
@@ -128,8 +136,8 @@ export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClien
 
 /**
  * A loop of `aws sts get-caller-identity` (a new CLI process each time, as a cron-like job runs it);
- * before each call it asks the agent, as the CLI does, which credentials it serves now, and prints only
- * their Expiration and a fingerprint of the access key id.
+ * before each call it asks the agent twice, as the CLI does, which credentials it serves now, and
+ * prints only their Expiration and a fingerprint of the access key id.
  */
 function keepCallingScript(region: string): string {
   return [
@@ -140,8 +148,13 @@ function keepCallingScript(region: string): string {
     '  creds=$(curl -s -H "Authorization: $(cat "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")" "$AWS_CONTAINER_CREDENTIALS_FULL_URI")',
     '  key=$(printf %s "$creds" | sed -n \'s/.*"AccessKeyId":"\\([^"]*\\)".*/\\1/p\' | sha256sum | cut -c1-12)',
     '  exp=$(printf %s "$creds" | sed -n \'s/.*"Expiration":"\\([^"]*\\)".*/\\1/p\')',
+    // Asked again at once, as a second process in the pod would: the agent's cache must answer it.
+    '  again_at=$(date +%s%3N)',
+    '  again=$(curl -s -H "Authorization: $(cat "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")" "$AWS_CONTAINER_CREDENTIALS_FULL_URI")',
+    '  again_key=$(printf %s "$again" | sed -n \'s/.*"AccessKeyId":"\\([^"]*\\)".*/\\1/p\' | sha256sum | cut -c1-12)',
+    '  again_exp=$(printf %s "$again" | sed -n \'s/.*"Expiration":"\\([^"]*\\)".*/\\1/p\')',
     `  if out=$(env AWS_PAGER= aws --region ${region} sts get-caller-identity --output text --query Arn 2>&1); then`,
-    '    echo "ok $at $key $exp"',
+    '    echo "ok $at $key $exp"; echo "agent $again_at $again_key $again_exp"',
     '  else',
     '    echo "failed $at $key $exp $(printf %s "$out" | tr "\\n" " " | cut -c1-300)"; break',
     '  fi',
@@ -150,19 +163,19 @@ function keepCallingScript(region: string): string {
   ].join('\n');
 }
 
-/** `ok AT KEY EXPIRATION` / `failed AT KEY EXPIRATION MESSAGE` lines. */
+/** `ok AT KEY EXPIRATION` (a CLI call), `agent AT KEY EXPIRATION` (an agent call alone), `failed AT KEY EXPIRATION MESSAGE`. */
 function parseCredentialUses(stdout: string): CredentialUse[] {
   return stdout
     .split('\n')
-    .filter((line) => /^(ok|failed) /.test(line))
+    .filter((line) => /^(ok|agent|failed) /.test(line))
     .map((line) => {
       const [status, at, key, expiration, ...rest] = line.split(' ');
       return {
-        ok: status === 'ok',
+        ok: status !== 'failed',
         atMs: Number(at),
         key: key ?? '',
         expiration: expiration ?? '',
-        ...(status === 'ok' ? {} : { error: redact(rest.join(' ')) }),
+        ...(status === 'failed' ? { error: redact(rest.join(' ')) } : {}),
       };
     });
 }
@@ -199,6 +212,7 @@ export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
       })),
     putObject: (pod, bucket, key, file) => call(pod, ['put', bucket, key, file], () => undefined),
     getObject: (pod, bucket, key, file) => call(pod, ['get', bucket, key, file], () => undefined),
+    getRole: (pod, roleName) => call(pod, ['get-role', roleName], (json) => String(json.arn)),
     keepCalling: (pod, untilEpochMs) =>
       call(
         pod,

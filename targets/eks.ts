@@ -33,7 +33,14 @@ import { eksPodSettings } from './eks/pod-settings.ts';
 import { type ClusterFacts, type KubernetesAccess, loadRunnerPolicy, runPreflight } from './eks/preflight.ts';
 import { type CredentialProvider, EksTokenSource } from './eks/token.ts';
 import type { TargetStartOptions } from './index.ts';
-import { AWS_SERVICES, type AwsService, type Capabilities, type Target, type TargetInfo } from './target.ts';
+import {
+  AWS_SERVICES,
+  type AwsService,
+  type Capabilities,
+  type Target,
+  type TargetInfo,
+  type TargetRoleAccountInfo,
+} from './target.ts';
 
 export const EKS_WAIT_TIMEOUT_MS = 120_000;
 /** Tokens live 15 minutes and client-node re-reads the file after 60 s: refresh well before. */
@@ -57,8 +64,25 @@ export function defaultEksTargetDeps(): EksTargetDeps {
   };
 }
 
-export function eksCapabilities(podImage: string, customImage: boolean): Capabilities {
+/** The role AWS Organizations creates in member accounts: assumed there unless a profile is given. */
+export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
+
+export function eksCapabilities(
+  podImage: string,
+  customImage: boolean,
+  targetRoleAccount?: TargetRoleAccountInfo,
+): Capabilities {
   return {
+    targetRoleAccount: targetRoleAccount
+      ? {
+          available: true,
+          reason: `roles are created in account ${targetRoleAccount.accountId} ${targetRoleAccount.profile ? `with the AWS profile ${targetRoleAccount.profile}` : `through ${targetRoleAccount.assumeRoleArn}`}`,
+        }
+      : {
+          available: false,
+          reason:
+            'needs a second AWS account for the target roles: pass --target-role-account ID, with --target-role-profile NAME or runner credentials that may assume OrganizationAccountAccessRole there',
+        },
     iamEnforcement: { available: true, reason: 'real IAM evaluates every call' },
     sessionTags: {
       available: true,
@@ -278,6 +302,14 @@ export async function createEksTarget(
 
   const podImage = settings.podImage;
   const pod = eksPodSettings(settings);
+  const targetRoleAccount: TargetRoleAccountInfo | undefined = settings.targetRoleAccount
+    ? {
+        accountId: settings.targetRoleAccount,
+        ...(settings.targetRoleProfile
+          ? { profile: settings.targetRoleProfile }
+          : { assumeRoleArn: `arn:aws:iam::${settings.targetRoleAccount}:role/${ORGANIZATION_ACCESS_ROLE}` }),
+      }
+    : undefined;
   const info: TargetInfo = {
     name: 'eks',
     region,
@@ -287,7 +319,8 @@ export async function createEksTarget(
     kubeconfigPath: kubeconfigPath!,
     ...(kubeContext ? { kubeContext } : {}),
     pod,
-    capabilities: eksCapabilities(pod.image, podImage !== undefined),
+    capabilities: eksCapabilities(pod.image, podImage !== undefined, targetRoleAccount),
+    ...(targetRoleAccount ? { targetRoleAccount } : {}),
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,

@@ -25,7 +25,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 /** The simulator's per-association credential lifetime (sim/README.md). */
 const SIMULATOR_LIFETIME_TAG = 'pod-identity-sim:credential-lifetime-seconds';
 /** Long enough for a call to use the credentials it fetched, short enough to pass several lifetimes in seconds. */
-const SIMULATED_LIFETIME_SECONDS = 3;
+const SIMULATED_LIFETIME_SECONDS = 5;
 
 describe('credential refresh', () => {
   const suite = useSuiteRun();
@@ -82,12 +82,12 @@ describe('credential refresh', () => {
         );
       }
 
-      // Past the first expiry by one and a half lifetimes in the simulator (several refreshes), by a few
-      // seconds elsewhere (at least the agent's one refresh before it).
-      const untilMs = firstExpiry + (simulated ? SIMULATED_LIFETIME_SECONDS * 1500 : 5_000);
+      // Past the first expiry by a lifetime and a quarter in the simulator (two refreshes at least), by a
+      // few seconds elsewhere (the agent's one refresh before it).
+      const untilMs = firstExpiry + (simulated ? SIMULATED_LIFETIME_SECONDS * 1250 : 5_000);
       const result = await client.keepCalling(pod, untilMs);
       if (!result.ok) throw new Error(`${clientName} stopped: ${result.message}`);
-      const calls = result.value;
+      const calls = [first, ...result.value];
 
       const failed = calls.findIndex((call) => !call.ok);
       expect(

@@ -14,6 +14,11 @@ const REFRESH_CLI =
 const REFRESH_SDK =
   "credential refresh › a client keeps working past several credential lifetimes, served from the agent's cache within each [sdk-probe]";
 
+const TARGET_IDENTITY = "target role › the pod is the target role's session in the second account [aws-cli]";
+const TARGET_TAGS = "target role › the session tags reach the target role's policies [aws-cli]";
+const TARGET_REFUSED =
+  "target role › a target role whose trust refuses the source role gives no credentials, with EKS Auth's error [aws-cli]";
+
 // Each run holds a run slot (suite-run.ts), so at most two run at once.
 describe.concurrent('session-policy, refresh and target-role cases fail under the defect each one checks', () => {
   describe('sessionPolicyIgnored (EKS Auth assumes the role without the session policy)', () => {
@@ -65,6 +70,34 @@ describe.concurrent('session-policy, refresh and target-role cases fail under th
           /calls past the first credentials expiry: expected 'call \d+ of \d+|ExpiredToken/,
         );
       }
+    });
+  });
+
+  describe('targetRoleIgnored (EKS Auth never chains to the target role)', () => {
+    it('fails every target-role case: the pods are the source role in the cluster account', {
+      timeout: RUN_TIMEOUT_MS,
+    }, async () => {
+      const run = await runSabotaged({ sabotage: { targetRoleIgnored: true }, files: ['target-role'] });
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(statusByName(run.cases)).toMatchObject({
+        [TARGET_IDENTITY]: 'failed',
+        [TARGET_TAGS]: 'failed',
+        [TARGET_REFUSED]: 'failed',
+      });
+      expect(findCase(run.cases, TARGET_IDENTITY).message).toMatch(/the account of the pod identity/);
+      expect(findCase(run.cases, TARGET_REFUSED).message).toMatch(/credentials of arn:aws:sts::/);
+    });
+  });
+
+  describe('sessionTagsDropped (no session tags to carry into the target role session)', () => {
+    it('fails only the target-role session-tag case', { timeout: RUN_TIMEOUT_MS }, async () => {
+      const run = await runSabotaged({ sabotage: { sessionTagsDropped: true }, files: ['target-role'] });
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(statusByName(run.cases)).toMatchObject({
+        [TARGET_IDENTITY]: 'passed',
+        [TARGET_TAGS]: 'failed',
+        [TARGET_REFUSED]: 'passed',
+      });
     });
   });
 });
