@@ -127,6 +127,19 @@ describe('scripts/sim.ts', () => {
     },
   );
 
+  it('refuses a credential lifetime outside 2-3600 seconds with exit 2 and one line', async () => {
+    for (const value of ['1', '3601', '5s']) {
+      const failed = await run(process.execPath, [script, '--credential-lifetime', value]).then(
+        () => undefined,
+        (error: { code?: number; stderr?: string }) => error,
+      );
+      expect(failed?.code, value).toBe(2);
+      expect(failed?.stderr).toContain(
+        `--credential-lifetime must be a whole number of seconds from 2 to 3600, got '${value}'`,
+      );
+    }
+  });
+
   it('stops everything and exits 0 on SIGTERM', async () => {
     const endpoint = exportLines.find((l) => l.startsWith('export AWS_ENDPOINT_URL='))!;
     const port = Number(new URL(endpoint.slice(endpoint.indexOf("'") + 1, -1)).port);
