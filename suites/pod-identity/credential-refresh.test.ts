@@ -98,15 +98,18 @@ describe('credential refresh', () => {
         firstExpiry,
       );
 
-      const expirations = calls.map((call) => Date.parse(call.expiration));
+      // A call whose credentials could not be read (the agent did not answer the extra look) says nothing.
+      const observed = calls.filter((call) => call.expiration !== '');
+      const expirations = observed.map((call) => Date.parse(call.expiration));
       expect(
         expirations.every((expiration, i) => i === 0 || expiration >= expirations[i - 1]!),
-        `the Expiration never goes back: ${calls.map((call) => call.expiration).join(', ')}`,
+        `the Expiration never goes back: ${observed.map((call) => call.expiration).join(', ')}`,
       ).toBe(true);
       expect(Math.max(...expirations), 'the Expiration advanced past the first').toBeGreaterThan(firstExpiry);
 
       const byKey = new Map<string, Set<string>>();
-      for (const call of calls) byKey.set(call.key, (byKey.get(call.key) ?? new Set()).add(call.expiration));
+      for (const call of observed)
+        byKey.set(call.key, (byKey.get(call.key) ?? new Set()).add(call.expiration));
       expect(
         [...byKey.values()].every((expirationsOfKey) => expirationsOfKey.size === 1),
         'each set of credentials has one Expiration',
@@ -116,7 +119,7 @@ describe('credential refresh', () => {
       );
       // Each EKS Auth call mints new keys: fewer keys than calls means the agent answered from its cache.
       expect(
-        calls.length,
+        observed.length,
         `calls made with ${byKey.size} sets of credentials (the agent must serve repeated calls from its cache)`,
       ).toBeGreaterThan(byKey.size);
     });

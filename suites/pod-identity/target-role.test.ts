@@ -4,6 +4,7 @@
 // the source role gives the pod no credentials, and the agent passes EKS Auth's error on.
 
 import {
+  allowedOnceIamCatchesUp,
   callerIdentityOnceAvailable,
   createAssociation,
   createNamespace,
@@ -140,7 +141,10 @@ describe('target role', () => {
       const client = await podClientFor(ctx, info, clientName);
       const pod = pods[CHAINED_SA]!;
       await callerIdentityOnceAvailable(run, client, pod);
-      const read = await client.getRole(pod, target.name);
+      // A new role's policy takes a moment to apply everywhere: a denial is asked again for a while.
+      const read = await allowedOnceIamCatchesUp(run, 'the target role reading itself', () =>
+        client.getRole(pod, target.name),
+      );
       const outcome = read.ok
         ? 'allowed'
         : read.failure === 'access-denied'
