@@ -9,8 +9,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients } from '../helpers/kube.ts';
 import { ConfigurationError } from '../runner/errors.ts';
@@ -148,6 +148,58 @@ function loadPersonKubeconfig(location: KubeconfigLocation): KubeConfig | undefi
   }
 }
 
+/** --target-role-account and how the runner acts there: --target-role-profile, else the organization role. */
+function targetRoleAccountOf(settings: RunSettings): TargetRoleAccountInfo | undefined {
+  if (!settings.targetRoleAccount) return undefined;
+  return {
+    accountId: settings.targetRoleAccount,
+    ...(settings.targetRoleProfile
+      ? { profile: settings.targetRoleProfile }
+      : { assumeRoleArn: `arn:aws:iam::${settings.targetRoleAccount}:role/${ORGANIZATION_ACCESS_ROLE}` }),
+  };
+}
+
+/**
+ * Before anything is created: the runner can act in the second account, and it is that account. Else
+ * one line saying how it tried and what to pass instead (exit 2).
+ */
+async function checkTargetRoleAccount(
+  account: TargetRoleAccountInfo,
+  region: string,
+  runnerCredentials: CredentialProvider,
+  runId: string,
+): Promise<void> {
+  const how = account.profile
+    ? `with the AWS profile ${account.profile}`
+    : `by assuming ${account.assumeRoleArn}`;
+  const sts = new STSClient({
+    region,
+    maxAttempts: 3,
+    credentials: account.profile
+      ? fromIni({ profile: account.profile })
+      : fromTemporaryCredentials({
+          params: { RoleArn: account.assumeRoleArn!, RoleSessionName: `pod-identity-conformance-${runId}` },
+          masterCredentials: runnerCredentials,
+          clientConfig: { region },
+        }),
+  });
+  let found: string | undefined;
+  try {
+    found = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } catch (error) {
+    throw new ConfigurationError(
+      `--target-role-account ${account.accountId}: the runner cannot act there ${how} (${(error as Error).message.split('\n')[0]}); pass --target-role-profile NAME with credentials of that account, or allow the runner to assume ${ORGANIZATION_ACCESS_ROLE} there`,
+    );
+  } finally {
+    sts.destroy();
+  }
+  if (found !== account.accountId) {
+    throw new ConfigurationError(
+      `--target-role-account ${account.accountId}: the credentials ${how} belong to account ${found}; name that account or use credentials of ${account.accountId}`,
+    );
+  }
+}
+
 export async function createEksTarget(
   settings: RunSettings,
   runId: string,
@@ -279,6 +331,16 @@ export async function createEksTarget(
     for (const client of [sts, eks, iam]) client.destroy();
   }
 
+  const targetRoleAccount = targetRoleAccountOf(settings);
+  if (targetRoleAccount) {
+    try {
+      await checkTargetRoleAccount(targetRoleAccount, region, credentials, runId);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
   // The token file is re-read by the workers' client-node every 60 s; rewrite it well within 15 minutes.
   let refreshing: NodeJS.Timeout | undefined;
   let closed = false;
@@ -302,14 +364,6 @@ export async function createEksTarget(
 
   const podImage = settings.podImage;
   const pod = eksPodSettings(settings);
-  const targetRoleAccount: TargetRoleAccountInfo | undefined = settings.targetRoleAccount
-    ? {
-        accountId: settings.targetRoleAccount,
-        ...(settings.targetRoleProfile
-          ? { profile: settings.targetRoleProfile }
-          : { assumeRoleArn: `arn:aws:iam::${settings.targetRoleAccount}:role/${ORGANIZATION_ACCESS_ROLE}` }),
-      }
-    : undefined;
   const info: TargetInfo = {
     name: 'eks',
     region,
