@@ -6,11 +6,15 @@
 //   node sdk-probe.mjs whoami
 //   node sdk-probe.mjs put BUCKET KEY FILE
 //   node sdk-probe.mjs get BUCKET KEY FILE
+//   node sdk-probe.mjs get-role ROLE_NAME
+//   node sdk-probe.mjs keep-calling UNTIL_EPOCH_MS   # one client, GetCallerIdentity until then
 
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 
 const [action, ...args] = process.argv.slice(2);
 // A custom endpoint (simulator, LocalStack) on a bare host:port cannot serve virtual-hosted buckets.
@@ -18,6 +22,48 @@ const s3Options =
   process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {};
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+/** Tells credentials apart without showing the access key id. */
+const fingerprint = (accessKeyId) => sha256(accessKeyId ?? '').slice(0, 12);
+const PAUSE_BETWEEN_CALLS_MS = 200;
+
+/**
+ * One client held for the whole loop, as a long-running application holds it: each call records which
+ * credentials signed it (the default chain's, as the client's memoized provider last returned them).
+ */
+async function keepCalling(untilEpochMs) {
+  const chain = fromNodeProviderChain();
+  let last;
+  const client = new STSClient({
+    credentials: async (options) => {
+      last = await chain(options);
+      return last;
+    },
+  });
+  const calls = [];
+  do {
+    const atMs = Date.now();
+    try {
+      await client.send(new GetCallerIdentityCommand({}));
+      calls.push({
+        ok: true,
+        atMs,
+        key: fingerprint(last?.accessKeyId),
+        expiration: last?.expiration?.toISOString() ?? '',
+      });
+    } catch (error) {
+      calls.push({
+        ok: false,
+        atMs,
+        key: fingerprint(last?.accessKeyId),
+        expiration: last?.expiration?.toISOString() ?? '',
+        error: `${error?.name ?? 'Error'}: ${String(error?.message ?? error).slice(0, 300)}`,
+      });
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_CALLS_MS));
+  } while (Date.now() < untilEpochMs);
+  return { calls };
+}
 
 async function run() {
   switch (action) {
@@ -38,8 +84,19 @@ async function run() {
       if (file) await writeFile(file, body);
       return { bucket, key, bytes: body.length, sha256: sha256(body) };
     }
+    case 'get-role': {
+      const { Role } = await new IAMClient({}).send(new GetRoleCommand({ RoleName: args[0] }));
+      return { arn: Role.Arn };
+    }
+    case 'keep-calling':
+      return keepCalling(Number(args[0]));
     default:
-      throw Object.assign(new Error(`unknown action "${action}"; use whoami, put or get`), { name: 'Usage' });
+      throw Object.assign(
+        new Error(`unknown action "${action}"; use whoami, put, get, get-role or keep-calling`),
+        {
+          name: 'Usage',
+        },
+      );
   }
 }
 

@@ -367,6 +367,34 @@ export const RUN_OPTIONS = [
     example: '123456789012',
   },
   {
+    key: 'targetRoleAccount',
+    flag: 'target-role-account',
+    kind: 'string',
+    env: 'PIC_TARGET_ROLE_ACCOUNT',
+    valueName: 'ID',
+    description:
+      "embedded and eks targets: the second AWS account where the cross-account target roles are created (embedded: the simulator's second account id, default 444455556666); without it on eks those cases skip",
+    check: (value) =>
+      /^\d{12}$/.test(value)
+        ? undefined
+        : `malformed AWS account id "${value}"; an account id is 12 digits, e.g. --target-role-account 444455556666`,
+    targets: ['embedded', 'eks'],
+    expects: 'a 12-digit AWS account id',
+    example: '444455556666',
+  },
+  {
+    key: 'targetRoleProfile',
+    flag: 'target-role-profile',
+    kind: 'string',
+    env: 'PIC_TARGET_ROLE_PROFILE',
+    valueName: 'NAME',
+    description:
+      "eks target: the AWS profile whose credentials create the target roles in --target-role-account (default: assume OrganizationAccountAccessRole there with the runner's credentials)",
+    targets: ['eks'],
+    expects: 'an AWS profile name',
+    example: 'second-account',
+  },
+  {
     key: 'yes',
     flag: 'yes',
     kind: 'boolean',

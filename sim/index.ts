@@ -35,7 +35,11 @@ import { AWS_MANAGED_POLICIES } from './aws/policy/index.ts';
 import { createPodIdentityAdmissionHook } from './eks/admission.ts';
 import { AGENT_DAEMONSET_NAME, AGENT_TOLERATIONS, podIdentityAgentDaemonSet } from './eks/agent-daemonset.ts';
 import { createEksApiHandler } from './eks/api.ts';
-import { createEksAuthHandler } from './eks/auth.ts';
+import {
+  createEksAuthHandler,
+  MAX_CREDENTIAL_LIFETIME_SECONDS,
+  MIN_CREDENTIAL_LIFETIME_SECONDS,
+} from './eks/auth.ts';
 import { POD_IDENTITY_AGENT_ADDON } from './eks/cluster.ts';
 import { EksControlPlane } from './eks/control-plane.ts';
 import { startExternalModeEndpoint } from './eks/external-endpoint.ts';
@@ -67,6 +71,10 @@ export { SABOTAGE_FLAGS } from './sabotage.ts';
 export type { ClusterConditions, Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
+/** The second account of the simulator, where cross-account target roles live. */
+export const DEFAULT_TARGET_ROLE_ACCOUNT_ID = '444455556666';
+/** The role AWS Organizations creates in member accounts; the cluster account may assume it. */
+export const ORGANIZATION_ACCESS_ROLE_NAME = 'OrganizationAccountAccessRole';
 
 /** The node's EC2 instance id: the node role's session name, as EC2 names instance profile sessions. */
 const NODE_INSTANCE_ID = 'i-0a1b2c3d4e5f60718';
@@ -92,6 +100,8 @@ interface AwsSide {
    */
   eksTokens?: { stsEndpoint: string; clusterCreatorArn: string };
   startAgent(clusterName: string): Promise<PodIdentityAgent>;
+  /** The second account, for cross-account target roles (embedded mode only). */
+  targetRoleAccount?: SimHandle['targetRoleAccount'];
   /** A fresh session of the node role (embedded mode only): what a pod reaching IMDS gets. */
   issueNodeSession?: () => TemporaryCredentials;
   /** IRSA (embedded mode only): STS verifies the cluster's service-account tokens with its JWKS. */
@@ -104,6 +114,22 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName)) {
     throw new Error(
       `startSim: cluster name '${clusterName}' is not a valid EKS cluster name (1-100 characters, [0-9A-Za-z][A-Za-z0-9-_]*)`,
+    );
+  }
+  const lifetime = options.credentialLifetimeSeconds;
+  if (
+    lifetime !== undefined &&
+    (!Number.isInteger(lifetime) ||
+      lifetime < MIN_CREDENTIAL_LIFETIME_SECONDS ||
+      lifetime > MAX_CREDENTIAL_LIFETIME_SECONDS)
+  ) {
+    throw new Error(
+      `startSim: credentialLifetimeSeconds must be a whole number from ${MIN_CREDENTIAL_LIFETIME_SECONDS} to ${MAX_CREDENTIAL_LIFETIME_SECONDS}, got ${lifetime}`,
+    );
+  }
+  if (lifetime !== undefined && options.externalAws) {
+    throw new Error(
+      'startSim: credentialLifetimeSeconds needs the embedded AWS (an external STS decides how long its sessions live)',
     );
   }
   const faults = options.faults ?? {};
@@ -179,6 +205,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
           endpoints,
           faults,
           sabotage,
+          lifetime,
+          options.targetRoleAccountId ?? DEFAULT_TARGET_ROLE_ACCOUNT_ID,
         );
     // Wait for both, so that when one fails the other is still known and closed.
     const [kubeResult, awsResult] = await Promise.allSettled([startingKube, startingAws]);
@@ -286,6 +314,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       region,
       cluster: { name: clusterName, arn: cluster.arn },
       podSandbox: { ...kubeSim.podSandbox },
+      ...(aws.targetRoleAccount ? { targetRoleAccount: aws.targetRoleAccount } : {}),
       ...(imds ? { imds: { ...imds.settings } } : {}),
       close: () => {
         closing ??= closeStarted();
@@ -402,11 +431,14 @@ async function startEmbeddedAws(
   endpoints: Closable[],
   faults: SimFaults,
   sabotage: Sabotage,
+  credentialLifetimeSeconds: number | undefined,
+  targetRoleAccountId: string,
 ): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
   const awsSim = await startAwsSim({
     accountId,
     region,
     sabotage,
+    otherAccountIds: [targetRoleAccountId],
     faults: {
       seed: faults.seed,
       iamPropagationDelayMs: faults.iamPropagationDelayMs,
@@ -416,6 +448,23 @@ async function startEmbeddedAws(
     },
   });
   endpoints.push(awsSim);
+  const targetAccount = awsSim.otherAccounts[0]!;
+  // What AWS Organizations creates in a member account: the management account may administer it.
+  const organizationRole = targetAccount.iam.createRole({
+    roleName: ORGANIZATION_ACCESS_ROLE_NAME,
+    path: '/',
+    assumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' },
+      ],
+    },
+    description: 'Lets the cluster account administer the second account (as AWS Organizations sets up)',
+  });
+  targetAccount.iam.putRolePolicy(ORGANIZATION_ACCESS_ROLE_NAME, 'AdministratorAccess', {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  });
   const controlPlane = controlPlaneFor(accountId);
   awsSim.registerService('eks', createEksApiHandler({ controlPlane }), { protocol: 'rest-json' });
   awsSim.registerService(
@@ -425,6 +474,10 @@ async function startEmbeddedAws(
       stsEndpoint: awsSim.url,
       region,
       credentials: awsSim.createServicePrincipalCredentials(POD_IDENTITY_SERVICE_PRINCIPAL),
+      credentialLifetime: {
+        defaultSeconds: credentialLifetimeSeconds,
+        limitSession: (accessKeyId, expiresAt) => awsSim.limitSessionLifetime(accessKeyId, expiresAt),
+      },
       sabotage,
     }),
     { protocol: 'rest-json' },
@@ -437,6 +490,11 @@ async function startEmbeddedAws(
       accountId,
       podEndpointUrl: awsSim.url,
       eksTokens: { stsEndpoint: awsSim.url, clusterCreatorArn: awsSim.iam.getUser(ADMIN_USER_NAME).arn },
+      targetRoleAccount: {
+        accountId: targetAccount.accountId,
+        adminCredentials: targetAccount.adminCredentials,
+        organizationAccessRoleArn: organizationRole.arn,
+      },
       startAgent: (clusterName) => startAgentAsNode(awsSim, clusterName, region, faults, sabotage),
       trustOidcIssuer: (issuer, jwks) => awsSim.registerOidcIssuer(issuer, jwks),
       issueNodeSession: () =>
@@ -478,6 +536,8 @@ async function startAgentAsNode(
         aws.createRoleSessionCredentials(nodeRole.arn, { sessionName }),
       ),
     },
+    // Short credentials (credentialLifetimeSeconds) are served for most of their life.
+    cache: { scaleRefreshWindow: true },
     errorRate: faults.agentErrorRate,
     random: deriveRandom(faults.seed, 'agent-errors'),
     sabotage,

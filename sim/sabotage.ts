@@ -54,6 +54,14 @@ export interface Sabotage {
   irsaOverridesPodIdentity?: boolean;
   /** STS AssumeRoleWithWebIdentity skips the role's trust policy: any valid token of the issuer gets the role. */
   webIdentityTrustIgnored?: boolean;
+  /** EKS Auth assumes the role without the association's session policy (`policy`). */
+  sessionPolicyIgnored?: boolean;
+  /** The agent calls EKS Auth for every request instead of serving cached credentials. */
+  agentCacheBypassed?: boolean;
+  /** The agent keeps serving the first credentials it fetched for a token, after they expired too. */
+  credentialsNotRefreshed?: boolean;
+  /** EKS Auth hands out the association's role and never chains to its target role. */
+  targetRoleIgnored?: boolean;
 }
 
 export const SABOTAGE_FLAGS = [
@@ -76,6 +84,10 @@ export const SABOTAGE_FLAGS = [
   'irsaMutationOff',
   'irsaOverridesPodIdentity',
   'webIdentityTrustIgnored',
+  'sessionPolicyIgnored',
+  'agentCacheBypassed',
+  'credentialsNotRefreshed',
+  'targetRoleIgnored',
 ] as const satisfies ReadonlyArray<keyof Sabotage>;
 
 /**

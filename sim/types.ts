@@ -77,6 +77,20 @@ export interface SimOptions {
   imds?: ImdsSettings;
   faults?: SimFaults;
   /**
+   * How long the credentials EKS Auth hands out live, in seconds (2 to 3600; default: STS's 3600). The
+   * agent refreshes them ahead of expiry by min(15 s, a quarter of their lifetime), so short lifetimes
+   * still serve most of their life. An association tagged `pod-identity-sim:credential-lifetime-seconds`
+   * gets that lifetime instead. Embedded AWS only.
+   */
+  credentialLifetimeSeconds?: number;
+  /**
+   * The second account, where cross-account target roles (`targetRoleArn`) live (default
+   * 444455556666). It has its own IAM and admin user, and the role OrganizationAccountAccessRole that
+   * the cluster account may assume (admin inside it), as AWS Organizations creates in member accounts.
+   * Embedded AWS only.
+   */
+  targetRoleAccountId?: string;
+  /**
    * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
    * simulator's own; EKS, EKS Auth and the agent stay in the simulator and assume roles through it.
    */
@@ -108,6 +122,12 @@ export interface SimHandle {
   accountId: string;
   region: string;
   cluster: { name: string; arn: string };
+  /** The second account (embedded AWS only): its id, admin keys (secret: never log) and the role the cluster account may assume there. */
+  targetRoleAccount?: {
+    accountId: string;
+    adminCredentials: { accessKeyId: string; secretAccessKey: string };
+    organizationAccessRoleArn: string;
+  };
   /** Whether pods run in namespaces of their own (a pod sandbox), and why (not). */
   podSandbox: { enabled: boolean; reason: string };
   /** The instance metadata service pods can reach on 169.254.169.254, when the simulator serves one. */

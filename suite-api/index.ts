@@ -41,6 +41,7 @@ export type { CapabilityName, TargetInfo } from '../targets/target.ts';
 export {
   awsCliClient,
   type CallerIdentity,
+  type CredentialUse,
   type FailureKind,
   POD_CLIENT_NAMES,
   type PodCallResult,

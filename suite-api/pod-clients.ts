@@ -27,6 +27,18 @@ export interface CallerIdentity {
   userId: string;
 }
 
+/** One call of a long-running client, and the credentials it had (a fingerprint, never the key id). */
+export interface CredentialUse {
+  ok: boolean;
+  /** When the call started, epoch ms (the pod's clock). */
+  atMs: number;
+  /** Tells the credentials apart: the first 12 hex digits of the access key id's SHA-256. */
+  key: string;
+  /** The credentials' Expiration as the agent gave it (ISO 8601); empty when unknown. */
+  expiration: string;
+  error?: string;
+}
+
 export interface PodClient {
   name: PodClientName;
   /** The capability a target must have for this client to run in its pods. */
@@ -36,6 +48,13 @@ export interface PodClient {
   putObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
   /** Downloads to a file in the pod. */
   getObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
+  /**
+   * Calls sts:GetCallerIdentity again and again until `untilEpochMs` (at least once), stopping at the
+   * first failure, and reports each call with the credentials it had.
+   */
+  keepCalling(pod: ExecTarget, untilEpochMs: number): Promise<PodCallResult<CredentialUse[]>>;
+  /** iam:GetRole of a role in the caller's account; returns its ARN. */
+  getRole(pod: ExecTarget, roleName: string): Promise<PodCallResult<string>>;
 }
 
 const NO_CREDENTIALS = [
@@ -72,8 +91,13 @@ const COMMAND_NOT_FOUND = 127;
 export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClient {
   // AWS_PAGER= keeps CLI v2 from paging; --region because pods without an association have none.
   const aws = (...args: string[]) => ['env', 'AWS_PAGER=', 'aws', '--region', info.region, ...args];
-  const call = async <T>(pod: ExecTarget, argv: string[], parse: (stdout: string) => T) => {
-    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
+  const call = async <T>(
+    pod: ExecTarget,
+    argv: string[],
+    parse: (stdout: string) => T,
+    timeoutMs = EXEC_TIMEOUT_MS,
+  ) => {
+    const result = await pod.exec(argv, { timeoutMs });
     if (result.exitCode === COMMAND_NOT_FOUND) {
       throw new PodImageError(
         `the pod image ${info.pod.image} has no aws command; run with --pod-image set to an image that has the AWS CLI and sh (for example public.ecr.aws/aws-cli/aws-cli)`,
@@ -94,15 +118,79 @@ export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClien
       call(pod, aws('s3', 'cp', file, `s3://${bucket}/${key}`, '--only-show-errors'), () => undefined),
     getObject: (pod, bucket, key, file) =>
       call(pod, aws('s3', 'cp', `s3://${bucket}/${key}`, file, '--only-show-errors'), () => undefined),
+    getRole: (pod, roleName) =>
+      call(
+        pod,
+        aws('iam', 'get-role', '--role-name', roleName, '--output', 'json'),
+        (stdout) => (JSON.parse(stdout) as { Role: { Arn: string } }).Role.Arn,
+      ),
+    keepCalling: (pod, untilEpochMs) =>
+      call(
+        pod,
+        ['sh', '-c', keepCallingScript(info.region), 'keep-calling', String(untilEpochMs)],
+        parseCredentialUses,
+        Math.max(untilEpochMs - Date.now(), 0) + EXEC_TIMEOUT_MS,
+      ),
   };
+}
+
+/**
+ * A loop of `aws sts get-caller-identity` (a new CLI process each time, as a cron-like job runs it);
+ * before each call it asks the agent twice, as the CLI does, which credentials it serves now, and
+ * prints only their Expiration and a fingerprint of the access key id.
+ */
+function keepCallingScript(region: string): string {
+  return [
+    'command -v curl >/dev/null || { echo "the pod image has no curl to read the agent\'s answer" >&2; exit 3; }',
+    'until=$1',
+    'while :; do',
+    '  at=$(date +%s%3N)',
+    '  creds=$(curl -s --retry 3 --retry-connrefused --retry-delay 1 -H "Authorization: $(cat "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")" "$AWS_CONTAINER_CREDENTIALS_FULL_URI")',
+    '  key=$(printf %s "$creds" | sed -n \'s/.*"AccessKeyId":"\\([^"]*\\)".*/\\1/p\' | sha256sum | cut -c1-12)',
+    '  exp=$(printf %s "$creds" | sed -n \'s/.*"Expiration":"\\([^"]*\\)".*/\\1/p\')',
+    // Asked again at once, as a second process in the pod would: the agent's cache must answer it.
+    '  again_at=$(date +%s%3N)',
+    '  again=$(curl -s --retry 3 --retry-connrefused --retry-delay 1 -H "Authorization: $(cat "$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")" "$AWS_CONTAINER_CREDENTIALS_FULL_URI")',
+    '  again_key=$(printf %s "$again" | sed -n \'s/.*"AccessKeyId":"\\([^"]*\\)".*/\\1/p\' | sha256sum | cut -c1-12)',
+    '  again_exp=$(printf %s "$again" | sed -n \'s/.*"Expiration":"\\([^"]*\\)".*/\\1/p\')',
+    `  if out=$(env AWS_PAGER= aws --region ${region} sts get-caller-identity --output text --query Arn 2>&1); then`,
+    '    echo "ok $at $key $exp"; echo "agent $again_at $again_key $again_exp"',
+    '  else',
+    '    echo "failed $at $key $exp $(printf %s "$out" | tr "\\n" " " | cut -c1-300)"; break',
+    '  fi',
+    '  [ "$(date +%s%3N)" -lt "$until" ] || break',
+    'done',
+  ].join('\n');
+}
+
+/** `ok AT KEY EXPIRATION` (a CLI call), `agent AT KEY EXPIRATION` (an agent call alone), `failed AT KEY EXPIRATION MESSAGE`. */
+function parseCredentialUses(stdout: string): CredentialUse[] {
+  return stdout
+    .split('\n')
+    .filter((line) => /^(ok|agent|failed) /.test(line))
+    .map((line) => {
+      const [status, at, key, expiration, ...rest] = line.split(' ');
+      return {
+        ok: status !== 'failed',
+        atMs: Number(at),
+        key: key ?? '',
+        expiration: expiration ?? '',
+        ...(status === 'failed' ? { error: redact(rest.join(' ')) } : {}),
+      };
+    });
 }
 
 export const SDK_PROBE_PATH = fileURLToPath(new URL('../probe/sdk-probe.mjs', import.meta.url));
 
 export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
-  const call = async <T>(pod: ExecTarget, args: string[], parse: (json: Record<string, unknown>) => T) => {
+  const call = async <T>(
+    pod: ExecTarget,
+    args: string[],
+    parse: (json: Record<string, unknown>) => T,
+    timeoutMs = EXEC_TIMEOUT_MS,
+  ) => {
     const argv = ['env', `AWS_REGION=${info.region}`, 'node', SDK_PROBE_PATH, ...args];
-    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
+    const result = await pod.exec(argv, { timeoutMs });
     const line = result.stdout.trim().split('\n').pop() ?? '';
     let json: { ok?: boolean; error?: { name: string; message: string } } & Record<string, unknown>;
     try {
@@ -124,6 +212,14 @@ export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
       })),
     putObject: (pod, bucket, key, file) => call(pod, ['put', bucket, key, file], () => undefined),
     getObject: (pod, bucket, key, file) => call(pod, ['get', bucket, key, file], () => undefined),
+    getRole: (pod, roleName) => call(pod, ['get-role', roleName], (json) => String(json.arn)),
+    keepCalling: (pod, untilEpochMs) =>
+      call(
+        pod,
+        ['keep-calling', String(untilEpochMs)],
+        (json) => json.calls as CredentialUse[],
+        Math.max(untilEpochMs - Date.now(), 0) + EXEC_TIMEOUT_MS,
+      ),
   };
 }
 

@@ -9,8 +9,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients } from '../helpers/kube.ts';
 import { ConfigurationError } from '../runner/errors.ts';
@@ -33,7 +33,14 @@ import { eksPodSettings } from './eks/pod-settings.ts';
 import { type ClusterFacts, type KubernetesAccess, loadRunnerPolicy, runPreflight } from './eks/preflight.ts';
 import { type CredentialProvider, EksTokenSource } from './eks/token.ts';
 import type { TargetStartOptions } from './index.ts';
-import { AWS_SERVICES, type AwsService, type Capabilities, type Target, type TargetInfo } from './target.ts';
+import {
+  AWS_SERVICES,
+  type AwsService,
+  type Capabilities,
+  type Target,
+  type TargetInfo,
+  type TargetRoleAccountInfo,
+} from './target.ts';
 
 export const EKS_WAIT_TIMEOUT_MS = 120_000;
 /** Tokens live 15 minutes and client-node re-reads the file after 60 s: refresh well before. */
@@ -57,8 +64,25 @@ export function defaultEksTargetDeps(): EksTargetDeps {
   };
 }
 
-export function eksCapabilities(podImage: string, customImage: boolean): Capabilities {
+/** The role AWS Organizations creates in member accounts: assumed there unless a profile is given. */
+export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
+
+export function eksCapabilities(
+  podImage: string,
+  customImage: boolean,
+  targetRoleAccount?: TargetRoleAccountInfo,
+): Capabilities {
   return {
+    targetRoleAccount: targetRoleAccount
+      ? {
+          available: true,
+          reason: `roles are created in account ${targetRoleAccount.accountId} ${targetRoleAccount.profile ? `with the AWS profile ${targetRoleAccount.profile}` : `through ${targetRoleAccount.assumeRoleArn}`}`,
+        }
+      : {
+          available: false,
+          reason:
+            'needs a second AWS account for the target roles: pass --target-role-account ID, with --target-role-profile NAME or runner credentials that may assume OrganizationAccountAccessRole there',
+        },
     iamEnforcement: { available: true, reason: 'real IAM evaluates every call' },
     sessionTags: {
       available: true,
@@ -125,6 +149,58 @@ function loadPersonKubeconfig(location: KubeconfigLocation): KubeConfig | undefi
   } catch (error) {
     throw new ConfigurationError(
       `the kubeconfig ${location.paths.join(':')} could not be read (${(error as Error).message.split('\n')[0]}); fix it, point KUBECONFIG elsewhere, or unset it and pass --cluster`,
+    );
+  }
+}
+
+/** --target-role-account and how the runner acts there: --target-role-profile, else the organization role. */
+function targetRoleAccountOf(settings: RunSettings): TargetRoleAccountInfo | undefined {
+  if (!settings.targetRoleAccount) return undefined;
+  return {
+    accountId: settings.targetRoleAccount,
+    ...(settings.targetRoleProfile
+      ? { profile: settings.targetRoleProfile }
+      : { assumeRoleArn: `arn:aws:iam::${settings.targetRoleAccount}:role/${ORGANIZATION_ACCESS_ROLE}` }),
+  };
+}
+
+/**
+ * Before anything is created: the runner can act in the second account, and it is that account. Else
+ * one line saying how it tried and what to pass instead (exit 2).
+ */
+async function checkTargetRoleAccount(
+  account: TargetRoleAccountInfo,
+  region: string,
+  runnerCredentials: CredentialProvider,
+  runId: string,
+): Promise<void> {
+  const how = account.profile
+    ? `with the AWS profile ${account.profile}`
+    : `by assuming ${account.assumeRoleArn}`;
+  const sts = new STSClient({
+    region,
+    maxAttempts: 3,
+    credentials: account.profile
+      ? fromIni({ profile: account.profile })
+      : fromTemporaryCredentials({
+          params: { RoleArn: account.assumeRoleArn!, RoleSessionName: `pod-identity-conformance-${runId}` },
+          masterCredentials: runnerCredentials,
+          clientConfig: { region },
+        }),
+  });
+  let found: string | undefined;
+  try {
+    found = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } catch (error) {
+    throw new ConfigurationError(
+      `--target-role-account ${account.accountId}: the runner cannot act there ${how} (${(error as Error).message.split('\n')[0]}); pass --target-role-profile NAME with credentials of that account, or allow the runner to assume ${ORGANIZATION_ACCESS_ROLE} there`,
+    );
+  } finally {
+    sts.destroy();
+  }
+  if (found !== account.accountId) {
+    throw new ConfigurationError(
+      `--target-role-account ${account.accountId}: the credentials ${how} belong to account ${found}; name that account or use credentials of ${account.accountId}`,
     );
   }
 }
@@ -261,6 +337,16 @@ export async function createEksTarget(
     for (const client of [sts, eks, iam]) client.destroy();
   }
 
+  const targetRoleAccount = targetRoleAccountOf(settings);
+  if (targetRoleAccount) {
+    try {
+      await checkTargetRoleAccount(targetRoleAccount, region, credentials, runId);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
   // The token file is re-read by the workers' client-node every 60 s; rewrite it well within 15 minutes.
   let refreshing: NodeJS.Timeout | undefined;
   let closed = false;
@@ -293,7 +379,8 @@ export async function createEksTarget(
     kubeconfigPath: kubeconfigPath!,
     ...(kubeContext ? { kubeContext } : {}),
     pod,
-    capabilities: eksCapabilities(pod.image, podImage !== undefined),
+    capabilities: eksCapabilities(pod.image, podImage !== undefined, targetRoleAccount),
+    ...(targetRoleAccount ? { targetRoleAccount } : {}),
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,

@@ -53,8 +53,15 @@ export function embeddedCapabilities(
     enabled: false,
     reason: 'the simulator did not report a pod sandbox',
   },
+  targetRoleAccount?: SimHandle['targetRoleAccount'],
 ): Capabilities {
   return {
+    targetRoleAccount: targetRoleAccount
+      ? { available: true, reason: `the simulator's second account ${targetRoleAccount.accountId}` }
+      : {
+          available: false,
+          reason: 'the simulator has a second account only with its own AWS (not with LocalStack)',
+        },
     podSandbox: { available: podSandbox.enabled, reason: `the simulator's ${podSandbox.reason}` },
     iamEnforcement: { available: true, reason: 'the simulator evaluates IAM policies on every AWS call' },
     sessionTags: {
@@ -94,7 +101,15 @@ export function embeddedTargetInfo(
     credentials: { ...sim.adminCredentials },
     kubeconfigPath: sim.kubeconfigPath,
     pod: simulatorPodSettings(settings),
-    capabilities: embeddedCapabilities(awsCliDir, sim.podSandbox),
+    capabilities: embeddedCapabilities(awsCliDir, sim.podSandbox, sim.targetRoleAccount),
+    ...(sim.targetRoleAccount
+      ? {
+          targetRoleAccount: {
+            accountId: sim.targetRoleAccount.accountId,
+            credentials: { ...sim.targetRoleAccount.adminCredentials },
+          },
+        }
+      : {}),
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,
@@ -112,6 +127,7 @@ export async function createEmbeddedTarget(
     ...(settings.cluster ? { clusterName: settings.cluster } : {}),
     ...(settings.podSandbox ? { podSandbox: settings.podSandbox as SimOptions['podSandbox'] } : {}),
     ...(settings.chaos !== undefined ? { faults: chaosFaults(Number(settings.chaos)) } : {}),
+    ...(settings.targetRoleAccount ? { targetRoleAccountId: settings.targetRoleAccount } : {}),
     podToolDirs: harnessToolDirs(),
   };
   if (options.faults) process.stdout.write(`pod-identity-conformance: ${describeChaos(options.faults)}\n`);

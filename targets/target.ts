@@ -32,6 +32,8 @@ export const CAPABILITY_NAMES = [
    * provider for the cluster's issuer (DescribeCluster identity.oidc.issuer).
    */
   'webIdentityFederation',
+  /** A second AWS account where the run may create cross-account target roles (targetRoleArn). */
+  'targetRoleAccount',
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
@@ -59,6 +61,18 @@ export interface PodSettings {
   env: Record<string, string>;
 }
 
+/**
+ * The second account for cross-account target roles, and how the runner acts there: with these
+ * credentials, with this AWS profile, or else by assuming `assumeRoleArn` with the runner's credentials.
+ */
+export interface TargetRoleAccountInfo {
+  accountId: string;
+  /** Never logged. */
+  credentials?: AwsCredentialsInfo;
+  profile?: string;
+  assumeRoleArn?: string;
+}
+
 /** Everything a test needs to reach the target. Plain data: it crosses into vitest workers. */
 export interface TargetInfo {
   name: TargetName;
@@ -77,6 +91,8 @@ export interface TargetInfo {
   kubeContext?: string;
   pod: PodSettings;
   capabilities: Capabilities;
+  /** The second account, when the target has one (capability targetRoleAccount). */
+  targetRoleAccount?: TargetRoleAccountInfo;
   /** Run id carried by every created resource: pic-<yyyymmddhhmm>-<5 random>. */
   runId: string;
   /** Where reports and the run ledger are written. */

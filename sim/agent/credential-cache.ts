@@ -25,11 +25,19 @@ export interface CredentialCacheOptions {
   /** --max-cache-size (0 turns caching off). */
   maxEntries?: number;
   now?: () => number;
+  /**
+   * The window before expiry in which credentials are no longer served is min(15 s, a quarter of their
+   * remaining lifetime when fetched), so that credentials shorter than a minute (the simulator's
+   * credentialLifetimeSeconds) are served for most of their life. Default false: always 15 s, as the agent.
+   */
+  scaleRefreshWindow?: boolean;
 }
 
 interface Entry {
   credentials: PodCredentials;
   refreshAt: number;
+  /** Credentials with this little left are not served from the cache. */
+  minTtlMs: number;
 }
 
 export class CredentialCache {
@@ -38,8 +46,10 @@ export class CredentialCache {
   readonly #maxRetentionMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
+  readonly #scaleRefreshWindow: boolean;
 
   constructor(options: CredentialCacheOptions = {}) {
+    this.#scaleRefreshWindow = options.scaleRefreshWindow ?? false;
     this.#maxRetentionMs = options.maxRetentionMs ?? DEFAULT_MAX_RETENTION_MS;
     this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_CACHE_SIZE;
     this.#now = options.now ?? Date.now;
@@ -60,10 +70,14 @@ export class CredentialCache {
 
   /** Credentials for the token: from the cache while fresh, else from `fetch` (one call per token at a time). */
   get(token: string, fetch: () => Promise<PodCredentials>): Promise<PodCredentials> {
-    if (!this.enabled) return fetch().then((credentials) => this.#checkTtl(credentials));
+    if (!this.enabled)
+      return fetch().then((credentials) => {
+        this.#checkTtl(credentials);
+        return credentials;
+      });
     const entry = this.#entries.get(token);
     const now = this.#now();
-    if (entry && now < entry.refreshAt && this.#remaining(entry.credentials) > MIN_CREDENTIAL_TTL_MS) {
+    if (entry && now < entry.refreshAt && this.#remaining(entry.credentials) > entry.minTtlMs) {
       // Re-insert to mark it most recently used.
       this.#entries.delete(token);
       this.#entries.set(token, entry);
@@ -87,16 +101,17 @@ export class CredentialCache {
     } catch (error) {
       const nonRecoverable = error instanceof EksAuthResponseError && NON_RECOVERABLE.has(error.code);
       if (nonRecoverable) this.#entries.delete(token);
-      else if (previous && this.#remaining(previous.credentials) > MIN_CREDENTIAL_TTL_MS)
+      else if (previous && this.#remaining(previous.credentials) > previous.minTtlMs)
         return previous.credentials;
       throw error;
     }
-    this.#checkTtl(credentials);
+    const minTtlMs = this.#checkTtl(credentials);
     const remaining = this.#remaining(credentials);
     this.#entries.delete(token);
     this.#entries.set(token, {
       credentials,
       refreshAt: this.#now() + Math.min(remaining, this.#maxRetentionMs),
+      minTtlMs,
     });
     while (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next().value as string;
@@ -105,14 +120,18 @@ export class CredentialCache {
     return credentials;
   }
 
-  #checkTtl(credentials: PodCredentials): PodCredentials {
+  /** Refuses fetched credentials that expire within the window; returns the window for them. */
+  #checkTtl(credentials: PodCredentials): number {
     const remaining = this.#remaining(credentials);
-    if (remaining <= MIN_CREDENTIAL_TTL_MS) {
+    const minTtlMs = this.#scaleRefreshWindow
+      ? Math.min(MIN_CREDENTIAL_TTL_MS, remaining / 4)
+      : MIN_CREDENTIAL_TTL_MS;
+    if (remaining <= minTtlMs) {
       throw new Error(
         `fetched credentials are expired or will expire within the next ${(remaining / 1000).toFixed(2)} seconds`,
       );
     }
-    return credentials;
+    return minTtlMs;
   }
 
   #remaining(credentials: PodCredentials): number {

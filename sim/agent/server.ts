@@ -88,6 +88,10 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
   const acceptsAnyToken = options.sabotage?.agentAcceptsAnyToken === true;
   const acceptsAnyHost = options.sabotage?.agentAcceptsAnyHost === true;
   let lastFetched: PodCredentials | undefined;
+  const cacheBypassed = options.sabotage?.agentCacheBypassed === true;
+  const neverRefreshes = options.sabotage?.credentialsNotRefreshed === true;
+  /** credentialsNotRefreshed: the first credentials fetched for each token, served forever. */
+  const firstFetched = new Map<string, PodCredentials>();
 
   const fetchFromEksAuth = async (token: string): Promise<PodCredentials> => {
     upstreamCalls++;
@@ -120,7 +124,11 @@ export async function startPodIdentityAgent(options: PodIdentityAgentOptions): P
       }
       const credentials =
         (acceptsAnyToken ? lastFetched : undefined) ??
-        (await cache.get(token!, () => fetchFromEksAuth(token!)));
+        (neverRefreshes ? firstFetched.get(token!) : undefined) ??
+        (cacheBypassed
+          ? await fetchFromEksAuth(token!)
+          : await cache.get(token!, () => fetchFromEksAuth(token!)));
+      if (neverRefreshes && !firstFetched.has(token!)) firstFetched.set(token!, credentials);
       const body = JSON.stringify({
         AccessKeyId: credentials.accessKeyId,
         SecretAccessKey: credentials.secretAccessKey,

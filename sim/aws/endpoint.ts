@@ -59,7 +59,8 @@ export interface RequestTiming {
 export interface EndpointOptions {
   host: string;
   port: number;
-  principals: PrincipalStore;
+  /** Finds the caller of an access key (in whichever simulated account holds it). */
+  principals: Pick<PrincipalStore, 'resolve' | 'callerOf'>;
   faults: FaultInjector;
   context: ServiceContext;
   now: () => Date;

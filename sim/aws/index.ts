@@ -13,7 +13,7 @@ import type { PolicyDocument } from './policy/index.ts';
 import { PrincipalStore, type TemporaryCredentials } from './principals.ts';
 import { createS3Handler } from './s3/handler.ts';
 import { S3Store } from './s3/store.ts';
-import type { ServiceContext, ServiceHandler } from './service.ts';
+import type { CallerIdentity, ServiceContext, ServiceHandler } from './service.ts';
 import { createStsHandler } from './sts/handler.ts';
 import { type Jwks, OidcIssuerKeys } from './sts/web-identity.ts';
 
@@ -58,6 +58,19 @@ export interface AwsSimOptions {
   onInternalError?: (error: unknown, where: string) => void;
   /** Deliberate defects for negative tests (sim/sabotage.ts); never set by targets. */
   sabotage?: Sabotage;
+  /**
+   * More accounts on the same endpoint, each with its own IAM, keys and admin user (for roles assumed
+   * across accounts). S3 buckets are shared: there are no bucket policies to tell accounts apart.
+   */
+  otherAccountIds?: string[];
+}
+
+/** Another simulated account, as the handle shows it. */
+export interface OtherAccount {
+  accountId: string;
+  /** Keys of that account's admin IAM user. Secret: never log. */
+  adminCredentials: AccessKeyPair;
+  iam: IamStoreType;
 }
 
 export interface AccessKeyPair {
@@ -80,6 +93,8 @@ export interface AwsSim {
   region: string;
   /** Keys of the admin IAM user (AdministratorAccess-equivalent inline policy). Secret: never log. */
   adminCredentials: AccessKeyPair;
+  /** The accounts of `otherAccountIds`. */
+  otherAccounts: OtherAccount[];
   /** Serves a connection accepted elsewhere (the simulated node's address, for pods). */
   acceptConnection(socket: import('node:net').Socket): void;
   /** Serve another service on this endpoint, routed by its SigV4 signing name. */
@@ -95,6 +110,8 @@ export interface AwsSim {
   expireSession(accessKeyId: string): boolean;
   /** IRSA: STS verifies web identity tokens of `issuer` with these keys (read on every call). */
   registerOidcIssuer(issuer: string, jwks: () => Jwks): void;
+  /** The session expires at `expiresAt` if that is sooner than STS gave it (short EKS Auth credentials). */
+  limitSessionLifetime(accessKeyId: string, expiresAt: Date): boolean;
   context: ServiceContext;
   iam: IamStoreType;
   s3: S3Store;
@@ -113,6 +130,40 @@ function byteLimit(name: string, value: number | undefined, fallback: number): n
   return value;
 }
 
+/** One simulated account: its IAM, its keys and sessions, its policy evaluation, its admin user. */
+interface SimulatedAccount {
+  accountId: string;
+  iam: IamStore;
+  principals: PrincipalStore;
+  authorizer: Authorizer;
+  adminKey: AccessKeyPair;
+  context: ServiceContext;
+}
+
+function createAccount(
+  accountId: string,
+  region: string,
+  now: () => Date,
+  sabotage: Sabotage | undefined,
+): SimulatedAccount {
+  const iam = new IamStore(accountId, now);
+  const principals = new PrincipalStore(accountId);
+  const authorizer = new Authorizer({ accountId, region, iam, principals, now, sabotage });
+  const admin = iam.createUser({ userName: ADMIN_USER_NAME, path: '/' });
+  iam.putUserPolicy(admin.userName, 'AdministratorAccess', ADMIN_POLICY);
+  const adminKey = principals.createLongTermKey(
+    { kind: 'user', userName: admin.userName, userId: admin.userId, arn: admin.arn },
+    now(),
+  );
+  const context: ServiceContext = {
+    accountId,
+    region,
+    authorize: (caller, input) => authorizer.authorize(caller, input),
+    iam: iam.view(),
+  };
+  return { accountId, iam, principals, authorizer, adminKey, context };
+}
+
 export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> {
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   if (!/^\d{12}$/.test(accountId))
@@ -122,28 +173,37 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     throw new Error(`AWS simulator: '${region}' is not a region name (e.g. us-east-1).`);
   const now = options.now ?? (() => new Date());
   const faults = new FaultInjector(options.faults);
-  const iam = new IamStore(accountId, now);
-  const principals = new PrincipalStore(accountId);
   const s3 = new S3Store(options.sabotage);
-  const authorizer = new Authorizer({ accountId, region, iam, principals, now, sabotage: options.sabotage });
-
-  const admin = iam.createUser({ userName: ADMIN_USER_NAME, path: '/' });
-  iam.putUserPolicy(admin.userName, 'AdministratorAccess', ADMIN_POLICY);
-  const adminKey = principals.createLongTermKey(
-    { kind: 'user', userName: admin.userName, userId: admin.userId, arn: admin.arn },
-    now(),
-  );
-
-  const context: ServiceContext = {
-    accountId,
-    region,
-    authorize: (caller, input) => authorizer.authorize(caller, input),
-    iam: iam.view(),
+  const primary = createAccount(accountId, region, now, options.sabotage);
+  const { iam, principals, adminKey, context } = primary;
+  const others = new Map<string, SimulatedAccount>();
+  for (const otherId of options.otherAccountIds ?? []) {
+    if (!/^\d{12}$/.test(otherId) || otherId === accountId || others.has(otherId))
+      throw new Error(`AWS simulator: other account ids must be 12 digits, distinct, got '${otherId}'.`);
+    others.set(otherId, createAccount(otherId, region, now, options.sabotage));
+  }
+  const accounts = [primary, ...others.values()];
+  const accountOf = (caller: CallerIdentity) => others.get(caller.accountId) ?? primary;
+  /** The account holding an access key, for the endpoint's authentication. */
+  const keys: Pick<PrincipalStore, 'resolve' | 'callerOf'> = {
+    resolve: (accessKeyId) => {
+      for (const account of accounts) {
+        const resolved = account.principals.resolve(accessKeyId);
+        if (resolved) return resolved;
+      }
+      return undefined;
+    },
+    callerOf: (resolved) => {
+      const accessKeyId =
+        resolved.kind === 'session' ? resolved.session.accessKeyId : resolved.key.accessKeyId;
+      const owner = accounts.find((account) => account.principals.resolve(accessKeyId) !== undefined);
+      return (owner ?? primary).principals.callerOf(resolved);
+    },
   };
   const endpoint: Endpoint = new AwsEndpoint({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
-    principals,
+    principals: keys,
     faults,
     context,
     now,
@@ -156,7 +216,7 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs,
     }),
-    authorizeElapsedMs: () => authorizer.elapsedMs,
+    authorizeElapsedMs: () => accounts.reduce((sum, account) => sum + account.authorizer.elapsedMs, 0),
     onRequestTiming: options.onRequestTiming,
     onInternalError:
       options.onInternalError ??
@@ -165,29 +225,47 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
         process.stderr.write(`aws simulator: internal error in ${where}: ${message}\n`);
       }),
   });
+  // IAM, STS and S3 answer each caller in its own account (its IAM, its policies).
+  const perAccount = (make: (account: SimulatedAccount) => ServiceHandler): ServiceHandler => {
+    const handlers = new Map(accounts.map((account) => [account.accountId, make(account)]));
+    return (req) => {
+      const account = accountOf(req.caller);
+      return handlers.get(account.accountId)!(req, account.context);
+    };
+  };
   endpoint.register(
     'iam',
-    createIamHandler({
-      store: iam,
-      principals,
-      now,
-      propagationDelayMs: faults.iamPropagationDelayMs,
-      sabotage: options.sabotage,
-    }),
+    perAccount((account) =>
+      createIamHandler({
+        store: account.iam,
+        principals: account.principals,
+        now,
+        propagationDelayMs: faults.iamPropagationDelayMs,
+        sabotage: options.sabotage,
+      }),
+    ),
   );
+  const accountById = (id: string) => (id === accountId ? primary : others.get(id));
   const issuerKeys = new OidcIssuerKeys();
-  const sts = createStsHandler({
-    iam,
-    principals,
-    authorizer,
-    now,
-    issuerKeys,
-    region,
-    webIdentityTrustIgnored: options.sabotage?.webIdentityTrustIgnored,
-  });
-  endpoint.register('sts', sts);
-  endpoint.registerUnsigned('sts', sts.unsigned);
-  endpoint.register('s3', createS3Handler({ store: s3, region, now }));
+  const stsFor = (account: SimulatedAccount) =>
+    createStsHandler({
+      iam: account.iam,
+      principals: account.principals,
+      authorizer: account.authorizer,
+      now,
+      otherAccount: accountById,
+      issuerKeys,
+      region,
+      webIdentityTrustIgnored: options.sabotage?.webIdentityTrustIgnored,
+    });
+  endpoint.register('sts', perAccount(stsFor));
+  // Unsigned calls (AssumeRoleWithWebIdentity) have no caller: the role they name is the cluster account's.
+  endpoint.registerUnsigned('sts', stsFor(primary).unsigned);
+  const s3Handler = createS3Handler({ store: s3, region, now });
+  endpoint.register(
+    's3',
+    perAccount(() => s3Handler),
+  );
   const url = await endpoint.listen();
 
   return {
@@ -195,6 +273,14 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     accountId,
     region,
     adminCredentials: { accessKeyId: adminKey.accessKeyId, secretAccessKey: adminKey.secretAccessKey },
+    otherAccounts: [...others.values()].map((account) => ({
+      accountId: account.accountId,
+      adminCredentials: {
+        accessKeyId: account.adminKey.accessKeyId,
+        secretAccessKey: account.adminKey.secretAccessKey,
+      },
+      iam: account.iam,
+    })),
     acceptConnection: (socket) => endpoint.acceptConnection(socket),
     registerService(signingName, handler, serviceOptions) {
       endpoint.register(signingName, handler, serviceOptions?.protocol);
@@ -236,6 +322,8 @@ export async function startAwsSim(options: AwsSimOptions = {}): Promise<AwsSim> 
     },
     expireSession: (accessKeyId) => principals.expireSession(accessKeyId, now()),
     registerOidcIssuer: (issuer, jwks) => issuerKeys.register(issuer, jwks),
+    limitSessionLifetime: (accessKeyId, expiresAt) =>
+      accounts.some((account) => account.principals.limitSessionLifetime(accessKeyId, expiresAt)),
     context,
     iam,
     s3,

@@ -105,6 +105,14 @@ export class PrincipalStore {
     return true;
   }
 
+  /** Makes a session expire at `expiresAt` if that is sooner (EKS Auth's shorter credential lifetime). */
+  limitSessionLifetime(accessKeyId: string, expiresAt: Date): boolean {
+    const session = this.sessions.get(accessKeyId);
+    if (!session) return false;
+    if (expiresAt < session.expiresAt) session.expiresAt = expiresAt;
+    return true;
+  }
+
   /** Drop sessions that expired more than `graceMs` ago, so long runs do not grow without bound. */
   pruneExpiredSessions(now: Date, graceMs = 3_600_000): void {
     for (const [id, session] of this.sessions) {

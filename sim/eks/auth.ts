@@ -37,6 +37,15 @@ export const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
 export const EKS_CANNOT_ASSUME_ROLE_MESSAGE =
   'Unauthorized Exception! EKS does not have permissions to assume the associated role.';
 
+/**
+ * A simulator-only association tag: the credentials EKS Auth hands out for this association live this
+ * many seconds (overriding `credentialLifetime.defaultSeconds`). EKS ignores it like any other tag.
+ */
+export const CREDENTIAL_LIFETIME_TAG = 'pod-identity-sim:credential-lifetime-seconds';
+export const MIN_CREDENTIAL_LIFETIME_SECONDS = 2;
+/** STS's default session duration, which EKS Auth asks for: shorter lifetimes are cut from it. */
+export const MAX_CREDENTIAL_LIFETIME_SECONDS = 3600;
+
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 const JWT_SHAPE = /^[A-Za-z0-9-_=]+\.[A-Za-z0-9-_=]+\.[A-Za-z0-9-_=]+$/;
 
@@ -53,6 +62,15 @@ export interface EksAuthOptions {
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** DurationSeconds asked of STS; default: STS's default. */
   sessionDurationSeconds?: number;
+  /**
+   * Shorter credentials than STS issues (SimOptions.credentialLifetimeSeconds, or the association's
+   * CREDENTIAL_LIFETIME_TAG): the session STS returned is cut to that lifetime with `limitSession`.
+   * Absent: the credentials live as long as STS made them (the external-AWS mode).
+   */
+  credentialLifetime?: {
+    defaultSeconds?: number;
+    limitSession(accessKeyId: string, expiresAt: Date): void;
+  };
   now?: () => number;
   /** Deliberate defects for negative tests (sim/sabotage.ts). */
   sabotage?: Sabotage;
@@ -94,6 +112,7 @@ export function createEksAuthHandler(options: EksAuthOptions): ServiceHandler {
         );
       }
       const session = await assumeAssociationRoles(sts, options, cluster, association, subject);
+      const expiration = limitLifetime(options, association, session, now());
       return jsonResponse(
         200,
         {
@@ -111,7 +130,7 @@ export function createEksAuthHandler(options: EksAuthOptions): ServiceHandler {
             sessionToken: session.Credentials!.SessionToken!,
             secretAccessKey: session.Credentials!.SecretAccessKey!,
             accessKeyId: session.Credentials!.AccessKeyId!,
-            expiration: Math.floor(epochSeconds(session.Credentials!.Expiration!)),
+            expiration: Math.floor(epochSeconds(expiration)),
           },
         },
         req.requestId,
@@ -124,6 +143,34 @@ export function createEksAuthHandler(options: EksAuthOptions): ServiceHandler {
       );
     }
   };
+}
+
+/** The credentials' expiration: STS's, or sooner when a shorter lifetime is configured for them. */
+function limitLifetime(
+  options: EksAuthOptions,
+  association: PodIdentityAssociation,
+  session: AssumeRoleCommandOutput,
+  nowMs: number,
+): Date {
+  const issued = session.Credentials!.Expiration!;
+  const limit = options.credentialLifetime;
+  if (!limit) return issued;
+  const seconds = lifetimeFromTag(association.tags[CREDENTIAL_LIFETIME_TAG]) ?? limit.defaultSeconds;
+  if (seconds === undefined) return issued;
+  // On a whole second: EKS Auth reports the expiration in epoch seconds.
+  const expiresAt = new Date(Math.floor(nowMs / 1000) * 1000 + seconds * 1000);
+  if (expiresAt >= issued) return issued;
+  limit.limitSession(session.Credentials!.AccessKeyId!, expiresAt);
+  return expiresAt;
+}
+
+/** The tag's lifetime when it is a whole number of seconds in range; anything else is ignored. */
+function lifetimeFromTag(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,5}$/.test(value)) return undefined;
+  const seconds = Number(value);
+  return seconds >= MIN_CREDENTIAL_LIFETIME_SECONDS && seconds <= MAX_CREDENTIAL_LIFETIME_SECONDS
+    ? seconds
+    : undefined;
 }
 
 function matchClusterName(req: SignedRequest): string {
@@ -242,7 +289,8 @@ async function assumeAssociationRoles(
           { Key: 'kubernetes-pod-uid', Value: subject.podUid },
         ];
   // With a target role the session policy narrows only the target-role session.
-  const sessionPolicy = association.disableSessionTags ? association.policy : undefined;
+  const sessionPolicy =
+    association.disableSessionTags && !sabotage?.sessionPolicyIgnored ? association.policy : undefined;
   const first: AssumeRoleCommandInput = {
     RoleArn: sabotage?.agentServesRoleArn ?? association.roleArn,
     RoleSessionName: sessionName,
@@ -251,7 +299,7 @@ async function assumeAssociationRoles(
     ...(sessionPolicy && !association.targetRoleArn ? { Policy: sessionPolicy } : {}),
   };
   const session = await callSts(sts, first);
-  if (!association.targetRoleArn) return session;
+  if (!association.targetRoleArn || sabotage?.targetRoleIgnored) return session;
   const chained = new STSClient({
     region: options.region,
     endpoint: options.stsEndpoint,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run sim: the embedded simulator as one standalone process. Prints `export NAME=value` lines for
 // KUBECONFIG, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
-// AWS_DEFAULT_REGION (the AWS CLI v1 reads only this one) and PIC_CLUSTER, then a line `ready`, and
+// AWS_DEFAULT_REGION (the AWS CLI v1 reads only this one), PIC_CLUSTER and PIC_TARGET_ROLE_ACCOUNT (the
+// second account, for cross-account target roles), then a line `ready`, and
 // runs until SIGINT or SIGTERM, when it stops everything it started.
 //
 //   npm run sim -- [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR]
@@ -10,6 +11,7 @@
 //                  [--imds-tokens optional|required] [--imds-hop-limit N]   # the node's IMDS (default required, 1)
 //                  [--block-agent-for-namespace-label KEY=VALUE]   # a network policy: pods there cannot reach the agent
 //                  [--nodes N] [--taint-node sim-node-2=KEY=VALUE:NoSchedule]   # nodes the agent DaemonSet does not tolerate
+//                  [--credential-lifetime SECONDS]   # how long EKS Auth credentials live (2-3600, default 3600)
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
@@ -17,7 +19,7 @@ import { startSim } from '../index.ts';
 import { type ConditionFlags, describeConditions, parseConditionFlags } from './conditions.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N] [--block-agent-for-namespace-label KEY=VALUE] [--nodes N] [--taint-node NODE=KEY=VALUE:EFFECT]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N] [--credential-lifetime SECONDS] [--block-agent-for-namespace-label KEY=VALUE] [--nodes N] [--taint-node NODE=KEY=VALUE:EFFECT]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     'pod-sandbox'?: string;
     'imds-tokens'?: string;
     'imds-hop-limit'?: string;
+    'credential-lifetime'?: string;
     help?: boolean;
   } & ConditionFlags;
   try {
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
         'block-agent-for-namespace-label': { type: 'string' },
         nodes: { type: 'string' },
         'taint-node': { type: 'string', multiple: true },
+        'credential-lifetime': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -98,6 +102,17 @@ async function main(): Promise<void> {
     process.stderr.write(`${conditions}\n${USAGE}\n`);
     process.exit(2);
   }
+  const lifetimeText = values['credential-lifetime'];
+  const lifetime = lifetimeText === undefined ? undefined : Number(lifetimeText);
+  if (
+    lifetime !== undefined &&
+    (!/^[1-9][0-9]{0,3}$/.test(lifetimeText!) || lifetime < 2 || lifetime > 3600)
+  ) {
+    process.stderr.write(
+      `--credential-lifetime must be a whole number of seconds from 2 to 3600, got '${lifetimeText}'\n${USAGE}\n`,
+    );
+    process.exit(2);
+  }
 
   let sim: Awaited<ReturnType<typeof startSim>>;
   try {
@@ -110,6 +125,7 @@ async function main(): Promise<void> {
       ...(values['pod-sandbox'] ? { podSandbox: values['pod-sandbox'] as 'auto' | 'required' | 'off' } : {}),
       imds: { httpTokens: imdsTokens, hopLimit },
       conditions,
+      ...(lifetime !== undefined ? { credentialLifetimeSeconds: lifetime } : {}),
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
@@ -140,6 +156,9 @@ async function main(): Promise<void> {
     AWS_REGION: sim.region,
     AWS_DEFAULT_REGION: sim.region,
     PIC_CLUSTER: sim.cluster.name,
+    // The second account: the eks target creates cross-account target roles there, through its
+    // OrganizationAccountAccessRole.
+    ...(sim.targetRoleAccount ? { PIC_TARGET_ROLE_ACCOUNT: sim.targetRoleAccount.accountId } : {}),
   };
   let out = '';
   for (const [name, value] of Object.entries(exports)) out += `export ${name}=${shellQuote(value)}\n`;

@@ -125,6 +125,10 @@ const FLAGS: BadInput[] = [
   { args: ['--account', ''], says: '--account is empty; give a 12-digit AWS account id' },
   { args: ['--account', '1234'], says: 'malformed AWS account id "1234"; an account id is 12 digits' },
   { args: ['--account', '123456789012,'], says: '--account="123456789012," has an empty item' },
+  {
+    args: ['--target-role-account', '4444'],
+    says: 'malformed AWS account id "4444"; an account id is 12 digits, e.g. --target-role-account 444455556666',
+  },
   { args: ['--node-selector', ''], says: '--node-selector is empty; give a node label KEY=VALUE' },
   { args: ['--node-selector', 'nokey'], says: 'node selector "nokey" is not KEY=VALUE' },
   {
@@ -234,6 +238,11 @@ const OTHER_TARGET: BadInput[] = [
     says: "--chaos applies only to the embedded target, and this run's target is eks; drop --chaos or pass --target embedded",
   },
   { args: ['--target', 'localstack', '--chaos', '7'], says: '--chaos applies only to the embedded target' },
+  {
+    args: ['--target', 'localstack', '--target-role-account', '444455556666'],
+    says: '--target-role-account applies only to the embedded and eks targets',
+  },
+  { args: ['--target-role-profile', 'other'], says: '--target-role-profile applies only to the eks target' },
   { env: { PIC_CONTEXT: 'ctx' }, says: 'PIC_CONTEXT applies only to the eks target' },
   { env: { PIC_TARGET: 'eks', PIC_CHAOS: '1' }, says: 'PIC_CHAOS applies only to the embedded target' },
   { env: { PIC_LOCALSTACK_IMAGE: 'a/b' }, says: 'unset PIC_LOCALSTACK_IMAGE or pass --target localstack' },

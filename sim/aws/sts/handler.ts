@@ -35,6 +35,8 @@ export interface StsHandlerOptions {
   issuerKeys?: OidcIssuerKeys;
   region?: string;
   webIdentityTrustIgnored?: boolean;
+  /** The IAM and sessions of another simulated account, for roles assumed across accounts. */
+  otherAccount?: (accountId: string) => { iam: IamStore; principals: PrincipalStore } | undefined;
 }
 
 const SESSION_NAME = /^[\w+=,.@-]*$/;
@@ -164,7 +166,9 @@ export function createStsHandler(options: StsHandlerOptions): ServiceHandler & {
         403,
       );
     if (!match) throw new AwsError('ValidationError', `${roleArn} is invalid`, 400);
-    const role: IamRole | undefined = iam.findVisibleRoleByArn(roleArn);
+    // The role's account keeps the role and the new session; the caller's policies are this account's.
+    const home = match[1] === iam.accountId ? { iam, principals } : options.otherAccount?.(match[1]!);
+    const role: IamRole | undefined = home?.iam.findVisibleRoleByArn(roleArn);
     if (!role) throw denied('sts:AssumeRole');
 
     const context: Record<string, ContextValue> = {
@@ -222,7 +226,7 @@ export function createStsHandler(options: StsHandlerOptions): ServiceHandler & {
       const tag = tags.find((t) => t.Key.toLowerCase() === key.toLowerCase());
       if (tag) transitive.set(tag.Key.toLowerCase(), tag.Key);
     }
-    const session = principals.createSession({
+    const session = home!.principals.createSession({
       issuedAt,
       expiresAt: new Date(issuedAt.getTime() + durationSeconds * 1000),
       roleArn: role.arn,
@@ -235,7 +239,7 @@ export function createStsHandler(options: StsHandlerOptions): ServiceHandler & {
       chained,
       sourceIdentity,
     });
-    principals.pruneExpiredSessions(issuedAt);
+    home!.principals.pruneExpiredSessions(issuedAt);
     return {
       Credentials: {
         AccessKeyId: session.accessKeyId,
@@ -245,7 +249,7 @@ export function createStsHandler(options: StsHandlerOptions): ServiceHandler & {
       },
       AssumedRoleUser: {
         AssumedRoleId: `${role.roleId}:${sessionName}`,
-        Arn: `arn:aws:sts::${iam.accountId}:assumed-role/${role.roleName}/${sessionName}`,
+        Arn: `arn:aws:sts::${home!.iam.accountId}:assumed-role/${role.roleName}/${sessionName}`,
       },
       PackedPolicySize: allTags.length > 0 || policyText ? packedPolicySize : undefined,
       SourceIdentity: sourceIdentity,

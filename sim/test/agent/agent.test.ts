@@ -335,6 +335,40 @@ describe('credential cache (refreshing_cache_test.go)', () => {
     );
   });
 
+  it('with a scaled window, serves short credentials until a quarter of their life is left', async () => {
+    const clock = { now: Date.now() };
+    eksAuth.respond = (t) => ({ status: 200, body: successBody(t, 8) });
+    await startAgent({ now: () => clock.now, cache: { scaleRefreshWindow: true } });
+    const token = jwt();
+    expect((await request(agent, { token })).status).toBe(200);
+    clock.now += 4_000;
+    expect((await request(agent, { token })).status).toBe(200);
+    expect(eksAuth.calls).toHaveLength(1);
+    clock.now += 3_000;
+    expect((await request(agent, { token })).status).toBe(200);
+    expect(eksAuth.calls, 'refreshed within the last quarter of the lifetime').toHaveLength(2);
+  });
+
+  it('agentCacheBypassed: calls EKS Auth for every request', async () => {
+    await startAgent({ sabotage: { agentCacheBypassed: true } });
+    const token = jwt();
+    await request(agent, { token });
+    await request(agent, { token });
+    expect(eksAuth.calls).toHaveLength(2);
+  });
+
+  it('credentialsNotRefreshed: serves the first credentials after they expired', async () => {
+    const clock = { now: Date.now() };
+    eksAuth.respond = (t) => ({ status: 200, body: successBody(t, 120) });
+    await startAgent({ now: () => clock.now, sabotage: { credentialsNotRefreshed: true } });
+    const token = jwt({ exp: Math.floor(clock.now / 1000) + 86400 });
+    const first = await request(agent, { token });
+    clock.now += 300_000;
+    const later = await request(agent, { token });
+    expect(later.body).toBe(first.body);
+    expect(eksAuth.calls).toHaveLength(1);
+  });
+
   it('refreshes at the credentials expiry when it comes before the retention period', async () => {
     const clock = { now: Date.now() };
     eksAuth.respond = (t) => ({ status: 200, body: successBody(t, 120) });

@@ -125,6 +125,27 @@ describe.skipIf(!awsCli)('aws eks (needs the aws CLI)', () => {
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
   });
 
+  it('creates an association with a target role in the second account and a session policy', async () => {
+    const target = `arn:aws:iam::${f.sim.targetRoleAccount!.accountId}:role/cli-target`;
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+    });
+    const created = await aws(
+      `eks create-pod-identity-association --cluster-name ${cluster} --namespace xacct --service-account app --role-arn ${roleArn} --target-role-arn ${target} --disable-session-tags --policy ${policy}`,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const a = created.json.association;
+    expect(Object.keys(a).sort()).toEqual(
+      [...ASSOCIATION_KEYS, 'externalId', 'policy', 'targetRoleArn'].sort(),
+    );
+    expect(a).toMatchObject({ roleArn, targetRoleArn: target, disableSessionTags: true, policy });
+    expect(a.externalId).toMatch(/^[0-9a-f-]{36}$/);
+    const ids = `--cluster-name ${cluster} --association-id ${a.associationId}`;
+    const described = await aws(`eks describe-pod-identity-association ${ids}`);
+    expect(described.json.association).toMatchObject({ targetRoleArn: target, externalId: a.externalId });
+  });
+
   it('answers a duplicate with ResourceInUseException and the existing id, and a bad trust with InvalidParameterException', async () => {
     const first = await sdkCreate('dup', 'sa');
     const ec2Trust = JSON.stringify({

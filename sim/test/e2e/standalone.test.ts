@@ -98,11 +98,13 @@ describe('scripts/sim.ts', () => {
       'export AWS_REGION',
       'export AWS_DEFAULT_REGION',
       'export PIC_CLUSTER',
+      'export PIC_TARGET_ROLE_ACCOUNT',
     ]);
     for (const line of exportLines) expect(line).toMatch(/^export [A-Z_]+='[^']*'$/);
     expect(exportLines).toContain(`export KUBECONFIG='${join(stateDir, 'kubeconfig')}'`);
     expect(exportLines).toContain(`export AWS_REGION='eu-west-1'`);
     expect(exportLines).toContain(`export PIC_CLUSTER='standalone'`);
+    expect(exportLines).toContain(`export PIC_TARGET_ROLE_ACCOUNT='444455556666'`);
   });
 
   it.skipIf(!kubectl)('kubectl works with the exported KUBECONFIG (needs kubectl)', async () => {
@@ -144,6 +146,18 @@ describe('scripts/sim.ts', () => {
       expect(stdout.trim()).toBe('arn:aws:sts::123456789012:assumed-role/irsa-by-hand/by-hand');
     },
   );
+  it('refuses a credential lifetime outside 2-3600 seconds with exit 2 and one line', async () => {
+    for (const value of ['1', '3601', '5s']) {
+      const failed = await run(process.execPath, [script, '--credential-lifetime', value]).then(
+        () => undefined,
+        (error: { code?: number; stderr?: string }) => error,
+      );
+      expect(failed?.code, value).toBe(2);
+      expect(failed?.stderr).toContain(
+        `--credential-lifetime must be a whole number of seconds from 2 to 3600, got '${value}'`,
+      );
+    }
+  });
 
   it('stops everything and exits 0 on SIGTERM', async () => {
     const endpoint = exportLines.find((l) => l.startsWith('export AWS_ENDPOINT_URL='))!;

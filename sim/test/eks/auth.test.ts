@@ -2,7 +2,11 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceHandler, ServiceResponse } from '../../aws/service.ts';
-import { createEksAuthHandler, EKS_CANNOT_ASSUME_ROLE_MESSAGE } from '../../eks/auth.ts';
+import {
+  CREDENTIAL_LIFETIME_TAG,
+  createEksAuthHandler,
+  EKS_CANNOT_ASSUME_ROLE_MESSAGE,
+} from '../../eks/auth.ts';
 import type { EksCluster } from '../../eks/cluster.ts';
 import { EksControlPlane } from '../../eks/control-plane.ts';
 import {
@@ -149,6 +153,39 @@ describe('AssumeRoleForPodIdentity', () => {
     expect(second!.accessKeyId).toMatch(/^ASIAFAKE/);
     expect(second!.params.get('RoleSessionName')).toBe(first!.params.get('RoleSessionName'));
     expect(body.assumedRoleUser.arn).toMatch(/^arn:aws:sts::444455556666:assumed-role\/target\//);
+  });
+
+  it('cuts the credentials to the configured lifetime, or to the lifetime the association tag names', async () => {
+    const limited: Array<{ accessKeyId: string; expiresAt: Date }> = [];
+    const controlPlane = new EksControlPlane({ region: REGION, accountId: ACCOUNT, now: () => clock.now });
+    cluster = controlPlane.addCluster('c1', kubernetes);
+    handler = createEksAuthHandler({
+      controlPlane,
+      stsEndpoint: sts.url,
+      region: REGION,
+      credentials: { accessKeyId: 'AKIASERVICEPRINCIPAL', secretAccessKey: 'secret' },
+      now: () => clock.now,
+      credentialLifetime: {
+        defaultSeconds: 600,
+        limitSession: (accessKeyId, expiresAt) => limited.push({ accessKeyId, expiresAt }),
+      },
+    });
+    const association = cluster.associations.create({ namespace: 'ns', serviceAccount: 'sa', roleArn });
+    const nowSeconds = Math.floor(clock.now / 1000);
+    const first = await assume(await podToken());
+    expect(first.body.credentials.expiration).toBe(nowSeconds + 600);
+    expect(limited).toEqual([
+      { accessKeyId: first.body.credentials.accessKeyId, expiresAt: new Date((nowSeconds + 600) * 1000) },
+    ]);
+    cluster.associations.delete(association.associationId);
+    cluster.associations.create({
+      namespace: 'ns',
+      serviceAccount: 'sa',
+      roleArn,
+      tags: { [CREDENTIAL_LIFETIME_TAG]: '3' },
+    });
+    const tagged = await assume(await podToken());
+    expect(tagged.body.credentials.expiration).toBe(nowSeconds + 3);
   });
 
   it('refuses tokens signed by another key, for another audience, from another issuer, or not bound to a pod', async () => {

@@ -143,6 +143,20 @@ describe('eks target against a standalone simulator', () => {
       await expectNothingCreated(sim.exports);
     });
 
+    it('a second account the runner cannot act in (--target-role-account 999999999999)', async () => {
+      const reportDir = join(work, 'no-second-account');
+      const result = await runRunner(
+        ['--target', 'eks', '--suite', 'pod-identity', '--account', SIM_ACCOUNT, '--report-dir', reportDir],
+        environment({ PIC_TARGET_ROLE_ACCOUNT: '999999999999' }),
+      );
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(
+        '--target-role-account 999999999999: the runner cannot act there by assuming arn:aws:iam::999999999999:role/OrganizationAccountAccessRole (',
+      );
+      expect(result.stderr).not.toMatch(/[A-Za-z0-9/+]{40}/);
+      await expectNothingCreated(sim.exports);
+    });
+
     it('a cluster that does not exist (--cluster nope)', async () => {
       const reportDir = join(work, 'missing-cluster');
       const result = await runRunner(

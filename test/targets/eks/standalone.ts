@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { EKSClient, ListPodIdentityAssociationsCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListOpenIDConnectProvidersCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -156,6 +157,21 @@ export async function toolResources(exports: Record<string, string>): Promise<To
   const iam = new IAMClient(config);
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const eks = new EKSClient(config);
+  // The second account's roles too (cross-account target roles), seen as the runner sees them there.
+  const second = exports.PIC_TARGET_ROLE_ACCOUNT;
+  const secondIam = second
+    ? new IAMClient({
+        ...config,
+        credentials: fromTemporaryCredentials({
+          params: {
+            RoleArn: `arn:aws:iam::${second}:role/OrganizationAccountAccessRole`,
+            RoleSessionName: 'inventory',
+          },
+          masterCredentials: config.credentials,
+          clientConfig: { region: config.region, endpoint: config.endpoint },
+        }),
+      })
+    : undefined;
   try {
     const kube = new KubeConfig();
     kube.loadFromFile(exports.KUBECONFIG!);
@@ -167,14 +183,21 @@ export async function toolResources(exports: Record<string, string>): Promise<To
       core.listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=pod-identity-conformance' }),
       iam.send(new ListOpenIDConnectProvidersCommand({})),
     ]);
+    const secondRoles = secondIam
+      ? ((await secondIam.send(new ListRolesCommand({ PathPrefix: '/pod-identity-conformance/' }))).Roles ??
+        [])
+      : [];
     return {
-      roles: (roles.Roles ?? []).map((r) => r.RoleName!),
+      roles: [
+        ...(roles.Roles ?? []).map((r) => r.RoleName!),
+        ...secondRoles.map((r) => `${second}:${r.RoleName!}`),
+      ],
       buckets: (buckets.Buckets ?? []).map((b) => b.Name!).filter((name) => name.startsWith('pic-')),
       associations: (associations.associations ?? []).map((a) => a.associationId!),
       namespaces: namespaces.items.map((n) => n.metadata!.name!),
       oidcProviders: (oidcProviders.OpenIDConnectProviderList ?? []).map((p) => p.Arn!),
     };
   } finally {
-    for (const client of [iam, s3, eks]) client.destroy();
+    for (const client of [iam, s3, eks, secondIam]) client?.destroy();
   }
 }

@@ -139,6 +139,9 @@ describe('createEksTarget', () => {
       expect(Object.values(info.capabilities).filter((c) => c.available)).toHaveLength(5);
       expect(info.capabilities.podSandbox.available).toBe(true);
       expect(info.capabilities.webIdentityFederation.available).toBe(true);
+      // Without --target-role-account the cross-account cases skip, saying what to pass.
+      expect(info).not.toHaveProperty('targetRoleAccount');
+      expect(info.capabilities.targetRoleAccount.reason).toContain('pass --target-role-account ID');
       expect(target.preflight?.map((c) => c.status)).not.toContain('failed');
       expect((await stat(access)).mode & 0o777).toBe(0o700);
 
