@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 // Runs inside a test pod: uses the AWS SDK for JavaScript v3 with nothing but its default credential
 // chain (in a Pod Identity pod: the container credential provider), like an application would.
-// Prints one JSON line: {"ok":true,...} or {"ok":false,"error":{"name","message"}}. Exit 0 or 1.
+// Prints one JSON line: {"ok":true,"sdk":"@aws-sdk/client-sts 3.x",...} or
+// {"ok":false,"sdk":...,"error":{"name","message"}}. Exit 0 or 1.
 //
 //   node sdk-probe.mjs whoami
 //   node sdk-probe.mjs put BUCKET KEY FILE
 //   node sdk-probe.mjs get BUCKET KEY FILE
+//   node sdk-probe.mjs container-provider   # the SDK's own container provider (fromHttp), asked directly
 
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromHttp } from '@aws-sdk/credential-providers';
+
+const sdk = `@aws-sdk/client-sts ${createRequire(import.meta.url)('@aws-sdk/client-sts/package.json').version}`;
 
 const [action, ...args] = process.argv.slice(2);
 // A custom endpoint (simulator, LocalStack) on a bare host:port cannot serve virtual-hosted buckets.
@@ -38,17 +44,28 @@ async function run() {
       if (file) await writeFile(file, body);
       return { bucket, key, bytes: body.length, sha256: sha256(body) };
     }
+    case 'container-provider': {
+      const credentials = await fromHttp({})();
+      // Never the keys themselves: only that there were some.
+      return { credentials: Boolean(credentials.accessKeyId) };
+    }
     default:
-      throw Object.assign(new Error(`unknown action "${action}"; use whoami, put or get`), { name: 'Usage' });
+      throw Object.assign(
+        new Error(`unknown action "${action}"; use whoami, put, get or container-provider`),
+        {
+          name: 'Usage',
+        },
+      );
   }
 }
 
 try {
-  console.log(JSON.stringify({ ok: true, ...(await run()) }));
+  console.log(JSON.stringify({ ok: true, sdk, ...(await run()) }));
 } catch (error) {
   console.log(
     JSON.stringify({
       ok: false,
+      sdk,
       error: { name: error?.name ?? 'Error', message: String(error?.message ?? error) },
     }),
   );

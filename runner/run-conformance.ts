@@ -94,6 +94,7 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       ...(settings.files ? { files: await resolveSuiteFiles(suites, settings.files) } : {}),
       ...(settings.casePattern ? { casePattern: settings.casePattern } : {}),
       ...(settings.bail ? { bail: true } : {}),
+      ...(settings.clients ? { podClients: settings.clients } : {}),
     };
     if (commandLine.list) return await listCases(selection, deps);
     await checkReportDirUsable(settings.reportDir);

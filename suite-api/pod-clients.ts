@@ -1,14 +1,22 @@
 // The AWS clients the suites run *inside* pods: the AWS CLI (what the blog scenario uses) and the
-// project's JS SDK v3 probe (probe/sdk-probe.mjs). Both use only their default credential chains, so
-// they see exactly what an application in the pod would. Each call's failure is classified so a case
-// can say plainly whether the pod had no credentials or was denied.
+// project's probes, small scripts over one SDK each: the JS SDK v3 (probe/sdk-probe.mjs), botocore, the
+// library under boto3 (probe/boto3-probe.py), and the JS SDK v2 (probe/node-v2-probe.cjs). All use only
+// their default credential chains, so they see exactly what an application in the pod would. Each call's
+// failure is classified so a case can say plainly whether the pod had no credentials or was denied.
 
 import { fileURLToPath } from 'node:url';
 import type { ExecResult } from '../helpers/exec-in-pod.ts';
 import { redact } from '../helpers/redact.ts';
 import type { CapabilityName, TargetInfo } from '../targets/target.ts';
+import {
+  ensurePinnedClient,
+  PINNED_NODE_V2_VERSION,
+  type PinnedClient,
+  type PodClientId,
+  parsePodClientId,
+} from './pinned-clients.ts';
 
-export type PodClientName = 'aws-cli' | 'sdk-probe';
+export { POD_CLIENT_NAMES, type PodClientId, type PodClientName } from './pinned-clients.ts';
 
 /** Something a command can run in: a pod fixture. */
 export interface ExecTarget {
@@ -27,8 +35,18 @@ export interface CallerIdentity {
   userId: string;
 }
 
+/** What an SDK's own container credential provider said when asked directly (not the whole chain). */
+export interface ContainerProviderResult {
+  /** The SDK and its version, as the probe found it: `aws-sdk 2.1400.0`, `botocore 1.43.11`. */
+  sdk: string;
+  ok: boolean;
+  /** Its error, redacted, when it refused or failed. */
+  message?: string;
+}
+
 export interface PodClient {
-  name: PodClientName;
+  /** `boto3`, or with a pinned SDK version `node-v2@2.1400.0`. */
+  name: PodClientId;
   /** The capability a target must have for this client to run in its pods. */
   capability: CapabilityName;
   whoami(pod: ExecTarget): Promise<PodCallResult<CallerIdentity>>;
@@ -36,6 +54,8 @@ export interface PodClient {
   putObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
   /** Downloads to a file in the pod. */
   getObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
+  /** Asks the SDK's container provider alone; the AWS CLI has no such call. */
+  containerProvider?(pod: ExecTarget): Promise<ContainerProviderResult>;
 }
 
 const NO_CREDENTIALS = [
@@ -45,6 +65,11 @@ const NO_CREDENTIALS = [
   /CredentialsProviderError/,
   /Error retrieving metadata/i,
   /NoCredentials/,
+  // aws-sdk v2: its chain ends in CredentialsError "Missing credentials in config".
+  /CredentialsError/,
+  /Missing credentials in config/i,
+  // A client too old for the agent's address refuses it before any request.
+  /Unsupported host/i,
 ];
 const ACCESS_DENIED = [/AccessDenied/, /\(403\)/, /Forbidden/i, /is not authorized to perform/i];
 
@@ -97,25 +122,49 @@ export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClien
   };
 }
 
-export const SDK_PROBE_PATH = fileURLToPath(new URL('../probe/sdk-probe.mjs', import.meta.url));
+const probePath = (file: string) => fileURLToPath(new URL(`../probe/${file}`, import.meta.url));
+export const SDK_PROBE_PATH = probePath('sdk-probe.mjs');
+export const BOTO3_PROBE_PATH = probePath('boto3-probe.py');
+export const NODE_V2_PROBE_PATH = probePath('node-v2-probe.cjs');
 
-export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
-  const call = async <T>(pod: ExecTarget, args: string[], parse: (json: Record<string, unknown>) => T) => {
-    const argv = ['env', `AWS_REGION=${info.region}`, 'node', SDK_PROBE_PATH, ...args];
+interface ProbeJson extends Record<string, unknown> {
+  ok?: boolean;
+  sdk?: string;
+  error?: { name: string; message: string };
+}
+
+/**
+ * A client that runs one of the probe scripts: `command` is the argv before the probe's own arguments;
+ * a pinned SDK version is installed (once, into the project's cache) before the first call.
+ */
+function probeClient(
+  name: PodClientId,
+  capability: CapabilityName,
+  command: (pinned: PinnedClient | undefined) => string[],
+): PodClient {
+  const { version } = parsePodClientId(name);
+  let pinned: Promise<PinnedClient | undefined> | undefined;
+  const exec = async (pod: ExecTarget, args: string[]) => {
+    pinned ??= version ? ensurePinnedClient(name) : Promise.resolve(undefined);
+    const argv = [...command(await pinned), ...args];
     const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
     const line = result.stdout.trim().split('\n').pop() ?? '';
-    let json: { ok?: boolean; error?: { name: string; message: string } } & Record<string, unknown>;
     try {
-      json = JSON.parse(line);
+      return { result, json: JSON.parse(line) as ProbeJson };
     } catch {
-      return failed<T>(result, `probe printed no result (exit ${result.exitCode}): ${result.stderr}`);
+      return { result, json: undefined };
     }
+  };
+  const call = async <T>(pod: ExecTarget, args: string[], parse: (json: ProbeJson) => T) => {
+    const { result, json } = await exec(pod, args);
+    if (!json)
+      return failed<T>(result, `probe printed no result (exit ${result.exitCode}): ${result.stderr}`);
     if (!json.ok) return failed<T>(result, `${json.error?.name}: ${json.error?.message}`);
     return { ok: true as const, value: parse(json) };
   };
   return {
-    name: 'sdk-probe',
-    capability: 'podSdkProbe',
+    name,
+    capability,
     whoami: (pod) =>
       call(pod, ['whoami'], (json) => ({
         arn: String(json.arn),
@@ -124,7 +173,69 @@ export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
       })),
     putObject: (pod, bucket, key, file) => call(pod, ['put', bucket, key, file], () => undefined),
     getObject: (pod, bucket, key, file) => call(pod, ['get', bucket, key, file], () => undefined),
+    containerProvider: async (pod) => {
+      const { result, json } = await exec(pod, ['container-provider']);
+      if (!json) {
+        return {
+          sdk: 'unknown',
+          ok: false,
+          message: redact(`probe printed no result (exit ${result.exitCode}): ${result.stderr}`.trim()),
+        };
+      }
+      return json.ok
+        ? { sdk: String(json.sdk), ok: true }
+        : {
+            sdk: String(json.sdk),
+            ok: false,
+            message: redact(`${json.error?.name}: ${json.error?.message}`),
+          };
+    },
   };
 }
 
-export const POD_CLIENT_NAMES: PodClientName[] = ['aws-cli', 'sdk-probe'];
+export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
+  return probeClient('sdk-probe', 'podSdkProbe', () => [
+    'env',
+    `AWS_REGION=${info.region}`,
+    'node',
+    SDK_PROBE_PATH,
+  ]);
+}
+
+/** botocore from the pod's python3; a pinned one from the project's cache, with Debian's python3. */
+export function boto3Client(info: Pick<TargetInfo, 'region'>, name: PodClientId = 'boto3'): PodClient {
+  return probeClient(name, 'podBoto3Probe', (pinned) =>
+    pinned
+      ? [
+          'env',
+          `AWS_REGION=${info.region}`,
+          `PYTHONPATH=${pinned.path}`,
+          pinned.interpreter,
+          '-s',
+          BOTO3_PROBE_PATH,
+        ]
+      : ['env', `AWS_REGION=${info.region}`, 'python3', BOTO3_PROBE_PATH],
+  );
+}
+
+/** aws-sdk v2 from the project's cache (the pinned current release unless another is named). */
+export function nodeV2Client(info: Pick<TargetInfo, 'region'>, name: PodClientId = 'node-v2'): PodClient {
+  const pinnedName = parsePodClientId(name).version ? name : (`node-v2@${PINNED_NODE_V2_VERSION}` as const);
+  const client = probeClient(pinnedName, 'podNodeV2Probe', (pinned) => [
+    'env',
+    `AWS_REGION=${info.region}`,
+    `PIC_AWS_SDK_DIR=${pinned?.path}`,
+    'node',
+    NODE_V2_PROBE_PATH,
+  ]);
+  return { ...client, name };
+}
+
+/** The client of that name (or name@version) for the target's pods. */
+export function podClientNamed(info: Pick<TargetInfo, 'region' | 'pod'>, id: PodClientId): PodClient {
+  const { name } = parsePodClientId(id);
+  if (name === 'aws-cli') return awsCliClient(info);
+  if (name === 'sdk-probe') return sdkProbeClient(info);
+  if (name === 'boto3') return boto3Client(info, id);
+  return nodeV2Client(info, id);
+}

@@ -10,11 +10,19 @@ import { type FixtureHandle, FixtureStack } from '../fixtures/stack.ts';
 import { runIdLabelSelector } from '../helpers/naming.ts';
 import { setProgressOrigin } from '../helpers/progress.ts';
 import type { CapabilityName, TargetInfo } from '../targets/target.ts';
-import { awsCliClient, type PodClient, type PodClientName, sdkProbeClient } from './pod-clients.ts';
+import {
+  POD_CLIENT_NAMES,
+  type PodClient,
+  type PodClientId,
+  type PodClientName,
+  podClientNamed,
+} from './pod-clients.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     target: TargetInfo;
+    /** --client, when given. */
+    podClients?: string[];
   }
 }
 
@@ -148,13 +156,37 @@ export function requireCapabilities(ctx: CaseContext, info: TargetInfo, ...names
   }
 }
 
-/** The in-pod client for a case, skipping when the target's pods cannot run it; notes which one ran. */
+/** Clients whose SDK the simulator targets would first install (aws-sdk v2): run only when named. */
+const INSTALLED_ON_DEMAND: readonly PodClientName[] = ['node-v2'];
+
+/**
+ * The in-pod clients of this run: --client's, else every client the target can run without installing
+ * one. Without a target (--list) every client, so the listing shows the whole client matrix.
+ */
+export function selectedPodClients(info: TargetInfo | undefined = inject('target')): PodClientId[] {
+  const asked = inject('podClients');
+  if (asked) return asked as PodClientId[];
+  if (!info) return [...POD_CLIENT_NAMES];
+  return POD_CLIENT_NAMES.filter(
+    (name) =>
+      info.capabilities[podClientNamed(info, name).capability]?.available &&
+      (info.name === 'eks' || !INSTALLED_ON_DEMAND.includes(name)),
+  );
+}
+
+/**
+ * The in-pod client for a case, skipping when it is not one of the run's clients or the target's pods
+ * cannot run it; notes which one ran.
+ */
 export async function podClientFor(
   ctx: CaseContext,
   info: TargetInfo,
-  name: PodClientName,
+  name: PodClientId,
 ): Promise<PodClient> {
-  const client = name === 'aws-cli' ? awsCliClient(info) : sdkProbeClient(info);
+  const selected = selectedPodClients(info);
+  if (!selected.includes(name))
+    ctx.skip(`${name} is not one of this run's clients (${selected.join(', ')}); add --client ${name}`);
+  const client = podClientNamed(info, name);
   requireCapabilities(ctx, info, client.capability);
   await ctx.annotate(`client: ${name}`, 'client');
   return client;

@@ -74,6 +74,14 @@ export function eksCapabilities(podImage: string, customImage: boolean): Capabil
       available: false,
       reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
     },
+    podBoto3Probe: {
+      available: false,
+      reason: 'the pod image has no boto3 probe; the boto3 probe runs only on the embedded target',
+    },
+    podNodeV2Probe: {
+      available: false,
+      reason: 'the pod image has no node; the JS SDK v2 probe runs only on the embedded target',
+    },
     podSandbox: { available: true, reason: 'pods are real pods on EKS nodes' },
   };
 }

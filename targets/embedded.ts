@@ -11,6 +11,11 @@ import {
 } from '@pod-identity-conformance/sim';
 import type { RunSettings } from '../runner/settings.ts';
 import {
+  podClientsNotChecked,
+  type SimulatorPodClientCapabilities,
+  simulatorPodClientCapabilities,
+} from './pod-client-capabilities.ts';
+import {
   AWS_SERVICES,
   type AwsService,
   type Capabilities,
@@ -53,6 +58,7 @@ export function embeddedCapabilities(
     enabled: false,
     reason: 'the simulator did not report a pod sandbox',
   },
+  podClients: SimulatorPodClientCapabilities = podClientsNotChecked('not checked'),
 ): Capabilities {
   return {
     podSandbox: { available: podSandbox.enabled, reason: `the simulator's ${podSandbox.reason}` },
@@ -69,6 +75,7 @@ export function embeddedCapabilities(
             "pods run as local processes and the runner's PATH has no aws; install the AWS CLI to run these cases",
         },
     podSdkProbe: { available: true, reason: "pods run as local processes with the runner's Node.js" },
+    ...podClients,
   };
 }
 
@@ -77,6 +84,7 @@ export function embeddedTargetInfo(
   settings: RunSettings,
   runId: string,
   awsCliDir: string | undefined,
+  podClients?: SimulatorPodClientCapabilities,
 ): TargetInfo {
   const endpoints = Object.fromEntries(
     AWS_SERVICES.map((service) => [service, sim.awsEndpointUrl]),
@@ -90,7 +98,7 @@ export function embeddedTargetInfo(
     credentials: { ...sim.adminCredentials },
     kubeconfigPath: sim.kubeconfigPath,
     pod: simulatorPodSettings(settings),
-    capabilities: embeddedCapabilities(awsCliDir, sim.podSandbox),
+    capabilities: embeddedCapabilities(awsCliDir, sim.podSandbox, podClients),
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,
@@ -111,11 +119,14 @@ export async function createEmbeddedTarget(
     podToolDirs: harnessToolDirs(),
   };
   if (options.faults) process.stdout.write(`pod-identity-conformance: ${describeChaos(options.faults)}\n`);
-  const [sim, awsCliDir] = await Promise.all([startSim(options), awsCliDirectory()]);
+  const [sim, [awsCliDir, podClients]] = await Promise.all([
+    startSim(options),
+    awsCliDirectory().then(async (dir) => [dir, await simulatorPodClientCapabilities(dir)] as const),
+  ]);
   // Never a silent fallback: cases that need the sandbox skip, and the run says why once.
   if (!sim.podSandbox.enabled) process.stderr.write(`pod-identity-conformance: ${sim.podSandbox.reason}\n`);
   return {
-    info: embeddedTargetInfo(sim, settings, runId, awsCliDir),
+    info: embeddedTargetInfo(sim, settings, runId, awsCliDir, podClients),
     close: () => sim.close(),
   };
 }

@@ -22,6 +22,10 @@ export const CAPABILITY_NAMES = [
   'podAwsCli',
   /** Pods can run the project's JS SDK v3 probe (needs `node` in the pod). */
   'podSdkProbe',
+  /** Pods can run the project's boto3 probe (needs `python3` with botocore in the pod). */
+  'podBoto3Probe',
+  /** Pods can run the project's JS SDK v2 probe (needs `node` and `aws-sdk` v2). */
+  'podNodeV2Probe',
   /**
    * Pods see what a pod on an EKS node sees: their own network (the agent at 169.254.170.23, IMDS at
    * 169.254.169.254), volumes at their real paths, the environment as stored.

@@ -1,0 +1,193 @@
+// The in-pod clients' names, and the SDK releases the project installs itself: the JS SDK v2 probe's
+// `aws-sdk` (the pinned current release, or any 2.x named as node-v2@VERSION) from the npm registry, and
+// an old botocore, Debian's python3-botocore 1.29.27 with the Debian packages it imports, fetched with
+// apt-get download and unpacked with dpkg -x (nothing is installed into the system). They go into the
+// project's git-ignored cache `.pic/clients/` the first time a case needs them; pods see it, because the
+// package folder is one of the folders sandboxed pods see (targets/embedded.ts harnessToolDirs).
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const POD_CLIENT_NAMES = ['aws-cli', 'sdk-probe', 'boto3', 'node-v2'] as const;
+export type PodClientName = (typeof POD_CLIENT_NAMES)[number];
+/** A client, or a client with the SDK release it must use: `node-v2@2.1400.0`. */
+export type PodClientId = PodClientName | `${PodClientName}@${string}`;
+
+/** The aws-sdk v2 release node-v2 uses: the last one (v2 is in maintenance; 2.1550.0 added Pod Identity). */
+export const PINNED_NODE_V2_VERSION = '2.1693.0';
+/** Releases from before Pod Identity (November 2023) that refuse 169.254.170.23; the embedded self-check. */
+export const OLD_NODE_V2_VERSION = '2.1400.0';
+export const OLD_BOTOCORE_VERSION = '1.29.27';
+/** Debian bookworm's python3-botocore, and what it imports that a bare python3 lacks. */
+const DEBIAN_BOTOCORE_PACKAGES = [
+  'python3-botocore=1.29.27+repack-1',
+  'python3-urllib3',
+  'python3-dateutil',
+  'python3-jmespath',
+  'python3-requests',
+  'python3-certifi',
+  'python3-chardet',
+  'python3-charset-normalizer',
+  'python3-idna',
+  'python3-six',
+];
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** The oldest release of each client's SDK that works with Pod Identity (the EKS user guide's table). */
+export const MINIMUM_VERSIONS: Record<PodClientName, string> = {
+  'aws-cli': 'AWS CLI v1 1.30.0 or v2 2.15.0',
+  'sdk-probe': 'AWS SDK for JavaScript v3 3.458.0',
+  boto3: 'botocore 1.34.41 (boto3 1.34.41)',
+  'node-v2': 'aws-sdk 2.1550.0',
+};
+
+export function parsePodClientId(id: string): { name: PodClientName; version?: string } {
+  const at = id.indexOf('@');
+  const name = (at < 0 ? id : id.slice(0, at)) as PodClientName;
+  return at < 0 ? { name } : { name, version: id.slice(at + 1) };
+}
+
+/** What is wrong with a --client value, or undefined. */
+export function podClientIdProblem(value: string): string | undefined {
+  const { name, version } = parsePodClientId(value);
+  if (!(POD_CLIENT_NAMES as readonly string[]).includes(name))
+    return `unknown client "${name}"; choose one of: ${POD_CLIENT_NAMES.join(', ')}, e.g. --client boto3`;
+  if (version === undefined) return undefined;
+  if (name === 'node-v2' && /^2\.\d{1,5}\.\d{1,5}$/.test(version)) return undefined;
+  if (name === 'boto3' && version === OLD_BOTOCORE_VERSION) return undefined;
+  return `--client ${value}: a release can be pinned only as node-v2@2.X.Y (aws-sdk from the npm registry) or boto3@${OLD_BOTOCORE_VERSION} (Debian's python3-botocore), e.g. --client node-v2@${OLD_NODE_V2_VERSION}`;
+}
+
+/** Where a pinned SDK lives: the folder to load it from, and the interpreter to run it with. */
+export interface PinnedClient {
+  path: string;
+  interpreter: string;
+}
+
+/** A pinned client that cannot be installed on this machine; the reason says why and what to do. */
+export class PinnedClientUnavailable extends Error {
+  override readonly name = 'PinnedClientUnavailable';
+}
+
+export const CLIENT_CACHE_DIR = fileURLToPath(new URL('../.pic/clients/', import.meta.url));
+
+const INSTALL_TIMEOUT_MS = 300_000;
+
+function run(command: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { cwd, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          const detail = `${stderr}`.trim().split('\n').slice(-3).join(' ');
+          reject(
+            new PinnedClientUnavailable(`${command} ${args.join(' ')} failed: ${detail || error.message}`),
+          );
+        } else resolve(stdout);
+      },
+    );
+  });
+}
+
+/**
+ * Builds `dir` once: into a fresh folder beside it, renamed into place at the end, so concurrent
+ * workers never see half an install (the loser of the rename throws its copy away).
+ */
+async function installOnce(
+  dir: string,
+  ready: string,
+  build: (into: string) => Promise<void>,
+): Promise<void> {
+  if (existsSync(join(dir, ready))) return;
+  await mkdir(CLIENT_CACHE_DIR, { recursive: true });
+  const into = `${dir}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await mkdir(into);
+    await build(into);
+    await rename(into, dir).catch((error: NodeJS.ErrnoException) => {
+      if (!existsSync(join(dir, ready))) throw error;
+    });
+  } finally {
+    await rm(into, { recursive: true, force: true });
+  }
+}
+
+async function installAwsSdk(version: string): Promise<PinnedClient> {
+  const dir = join(CLIENT_CACHE_DIR, `aws-sdk-${version}`);
+  await installOnce(dir, 'node_modules/aws-sdk/package.json', async (into) => {
+    await run(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        into,
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        `aws-sdk@${version}`,
+      ],
+      into,
+    );
+  });
+  return { path: dir, interpreter: 'node' };
+}
+
+async function installDebianBotocore(): Promise<PinnedClient> {
+  const dir = join(CLIENT_CACHE_DIR, `botocore-${OLD_BOTOCORE_VERSION}-debian`);
+  const sitePackages = join(dir, 'root/usr/lib/python3/dist-packages');
+  if (!existsSync(DEBIAN_PYTHON))
+    throw new PinnedClientUnavailable(`the machine has no ${DEBIAN_PYTHON} to run Debian's botocore with`);
+  if (!existsSync('/usr/bin/apt-get') || !existsSync('/usr/bin/dpkg'))
+    throw new PinnedClientUnavailable(
+      `the machine has no apt-get and dpkg to fetch Debian's python3-botocore ${OLD_BOTOCORE_VERSION}`,
+    );
+  await installOnce(dir, 'root/usr/lib/python3/dist-packages/botocore/__init__.py', async (into) => {
+    try {
+      await run('apt-get', ['download', ...DEBIAN_BOTOCORE_PACKAGES], into);
+    } catch (error) {
+      throw new PinnedClientUnavailable(
+        `${(error as Error).message}; run apt-get update (the package lists may be missing or old)`,
+      );
+    }
+    const debs = (await run('sh', ['-c', 'ls *.deb'], into)).split('\n').filter(Boolean);
+    for (const deb of debs) await run('dpkg', ['-x', deb, 'root'], into);
+    // Proves the unpacked packages import with this machine's python3 before anything relies on them.
+    await run(
+      'env',
+      [
+        `PYTHONPATH=${join(into, 'root/usr/lib/python3/dist-packages')}`,
+        DEBIAN_PYTHON,
+        '-s',
+        '-c',
+        'import botocore.session; botocore.session.get_session().create_client("sts", region_name="us-east-1")',
+      ],
+      into,
+    );
+    for (const deb of debs) await rm(join(into, deb));
+  });
+  return { path: sitePackages, interpreter: DEBIAN_PYTHON };
+}
+
+const installs = new Map<string, Promise<PinnedClient>>();
+
+/** Installs a pinned client into the cache once per process (and once per machine), then reuses it. */
+export function ensurePinnedClient(id: PodClientId): Promise<PinnedClient> {
+  const { name, version } = parsePodClientId(id);
+  let install = installs.get(id);
+  if (!install) {
+    if (name === 'node-v2' && version) install = installAwsSdk(version);
+    else if (name === 'boto3' && version === OLD_BOTOCORE_VERSION) install = installDebianBotocore();
+    else return Promise.reject(new PinnedClientUnavailable(`${id} is not a release the project can install`));
+    installs.set(id, install);
+    // A failed install may succeed later (apt-get update); do not keep the failure.
+    install.catch(() => installs.delete(id));
+  }
+  return install;
+}
