@@ -30,6 +30,14 @@ export { eventually, NotYet, WaitTimeout } from '../helpers/eventually.ts';
 export { escapeRegExp } from '../helpers/naming.ts';
 export type { CapabilityName, TargetInfo } from '../targets/target.ts';
 export {
+  type ClientReport,
+  type ClientVerdict,
+  describeReport,
+  judgeClient,
+  refusesAgentAddress,
+  tooOldLine,
+} from './client-compatibility.ts';
+export {
   ensurePinnedClient,
   MINIMUM_VERSIONS,
   OLD_BOTOCORE_VERSION,
