@@ -12,11 +12,21 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromHttp } from '@aws-sdk/credential-providers';
+import { join } from 'node:path';
 
-const sdk = `@aws-sdk/client-sts ${createRequire(import.meta.url)('@aws-sdk/client-sts/package.json').version}`;
+// The SDK as this script finds it (the project's node_modules), else from the working directory: in an
+// application image (--client-image node-v3=IMAGE) the image's WORKDIR holds its node_modules.
+const requireFrom = [createRequire(import.meta.url), createRequire(join(process.cwd(), 'package.json'))];
+function load(name) {
+  for (const require of requireFrom) {
+    try {
+      return require(name);
+    } catch (error) {
+      if (error.code !== 'MODULE_NOT_FOUND') throw error;
+    }
+  }
+  throw Object.assign(new Error(`cannot find ${name} here or in ${process.cwd()}`), { name: 'SdkNotFound' });
+}
 
 const [action, ...args] = process.argv.slice(2);
 // A custom endpoint (simulator, LocalStack) on a bare host:port cannot serve virtual-hosted buckets.
@@ -25,7 +35,15 @@ const s3Options =
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+let sdk = '@aws-sdk/client-sts';
+
 async function run() {
+  const { GetCallerIdentityCommand, STSClient } = load('@aws-sdk/client-sts');
+  try {
+    sdk = `@aws-sdk/client-sts ${load('@aws-sdk/client-sts/package.json').version}`;
+  } catch {
+    // a package that does not export its package.json: the name alone
+  }
   switch (action) {
     case 'whoami': {
       const identity = await new STSClient({}).send(new GetCallerIdentityCommand({}));
@@ -33,18 +51,21 @@ async function run() {
     }
     case 'put': {
       const [bucket, key, file] = args;
+      const { PutObjectCommand, S3Client } = load('@aws-sdk/client-s3');
       const body = await readFile(file);
       await new S3Client(s3Options).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       return { bucket, key, bytes: body.length, sha256: sha256(body) };
     }
     case 'get': {
       const [bucket, key, file] = args;
+      const { GetObjectCommand, S3Client } = load('@aws-sdk/client-s3');
       const object = await new S3Client(s3Options).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const body = Buffer.from(await object.Body.transformToByteArray());
       if (file) await writeFile(file, body);
       return { bucket, key, bytes: body.length, sha256: sha256(body) };
     }
     case 'container-provider': {
+      const { fromHttp } = load('@aws-sdk/credential-providers');
       const credentials = await fromHttp({})();
       // Never the keys themselves: only that there were some.
       return { credentials: Boolean(credentials.accessKeyId) };
@@ -60,7 +81,8 @@ async function run() {
 }
 
 try {
-  console.log(JSON.stringify({ ok: true, sdk, ...(await run()) }));
+  const result = await run();
+  console.log(JSON.stringify({ ok: true, sdk, ...result }));
 } catch (error) {
   console.log(
     JSON.stringify({

@@ -3,6 +3,7 @@
 // target-specific --context, --account...) is adding one entry here and reading it in the target.
 
 import { podClientIdProblem } from '../suite-api/pinned-clients.ts';
+import { clientImageProblem } from '../targets/eks/client-images.ts';
 import { checkNodeSelector, checkToleration } from '../targets/eks/pod-settings.ts';
 import { TARGET_NAMES, type TargetName } from '../targets/target.ts';
 import { UsageError } from './errors.ts';
@@ -243,6 +244,20 @@ export const RUN_OPTIONS = [
     check: podClientIdProblem,
     expects: 'a client: aws-cli, sdk-probe, boto3 or node-v2',
     example: 'boto3',
+  },
+  {
+    key: 'clientImages',
+    flag: 'client-image',
+    kind: 'list',
+    env: 'PIC_CLIENT_IMAGE',
+    valueName: 'PROBE=IMAGE',
+    description:
+      'eks target: run that probe (python, node-v3, node-v2 or aws-cli) inside your own image, the probe mounted from a ConfigMap, to learn whether the SDK in your application image works with Pod Identity (repeatable)',
+    check: (value: string) =>
+      clientImageProblem(value, checkImage('client-image', 'python=registry.example.com/team/app:1.4')),
+    targets: ['eks'],
+    expects: 'PROBE=IMAGE',
+    example: 'python=registry.example.com/team/app:1.4',
   },
   {
     key: 'reportDir',

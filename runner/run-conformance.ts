@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { type LedgerRecord, ledgerPathFor, RunLedger } from '../helpers/ledger.ts';
 import { redact, registerSecret } from '../helpers/redact.ts';
 import { newRunId } from '../helpers/run-id.ts';
+import { isClientCase, podClientMatrixLines } from '../suite-api/pinned-clients.ts';
 import type { TargetFactory } from '../targets/index.ts';
 import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { caseCachePath, rememberCases, rememberedCases } from './case-cache.ts';
@@ -136,6 +137,9 @@ async function listCases(selection: SuiteSelection, deps: RunnerDeps): Promise<n
       for (const error of file.errors) lines.push(`    (could not be collected: ${error})`);
     }
   }
+  // The client matrix, when the listed suites have client cases (`… [boto3]`).
+  if (files.some((file) => file.cases.some(isClientCase)))
+    lines.push(...podClientMatrixLines(selection.podClients));
   deps.stdout.write(`${redact(lines.join('\n'))}\n`);
   return files.some((file) => file.errors.length > 0) ? EXIT_FAILED : EXIT_PASSED;
 }

@@ -44,6 +44,44 @@ export const MINIMUM_VERSIONS: Record<PodClientName, string> = {
   'node-v2': 'aws-sdk 2.1550.0',
 };
 
+/** What each client is and where it runs, for --list and --help. */
+export const POD_CLIENT_MATRIX: Record<PodClientName, { what: string; where: string }> = {
+  'aws-cli': {
+    what: 'the AWS CLI (aws)',
+    where: "embedded, localstack: the runner's aws; eks: the pod image's",
+  },
+  'sdk-probe': {
+    what: 'JS SDK v3 (probe/sdk-probe.mjs)',
+    where: "embedded, localstack: the runner's node; eks: with --client-image node-v3=IMAGE",
+  },
+  boto3: {
+    what: 'botocore, the library under boto3 (probe/boto3-probe.py)',
+    where: "embedded, localstack: the runner's python3 with botocore; eks: with --client-image python=IMAGE",
+  },
+  'node-v2': {
+    what: 'JS SDK v2, aws-sdk (probe/node-v2-probe.cjs)',
+    where: `embedded, localstack: aws-sdk ${PINNED_NODE_V2_VERSION} installed into .pic/clients, only when named; eks: with --client-image node-v2=IMAGE`,
+  },
+};
+
+/** The --list lines about the clients: the matrix, and the run's selection when --client gave one. */
+export function podClientMatrixLines(asked: readonly string[] | undefined): string[] {
+  const width = Math.max(...POD_CLIENT_NAMES.map((name) => name.length));
+  return [
+    `pod clients (--client NAME; a case marked [NAME] runs once per client; ${asked ? `this run: ${asked.join(', ')}` : 'default: every client the target can run without installing one'}):`,
+    ...POD_CLIENT_NAMES.map(
+      (name) =>
+        `    ${name.padEnd(width)}  ${POD_CLIENT_MATRIX[name].what}; ${POD_CLIENT_MATRIX[name].where}`,
+    ),
+    `    pinned releases (embedded, localstack): node-v2@2.X.Y from the npm registry, boto3@${OLD_BOTOCORE_VERSION} (Debian's python3-botocore)`,
+  ];
+}
+
+/** A case made for one client: its name ends in `[aws-cli]`, `[node-v2@2.1400.0]`. */
+export function isClientCase(name: string): boolean {
+  return POD_CLIENT_NAMES.some((client) => new RegExp(`\\[${client}(@[^\\]]+)?\\]$`).test(name));
+}
+
 export function parsePodClientId(id: string): { name: PodClientName; version?: string } {
   const at = id.indexOf('@');
   const name = (at < 0 ? id : id.slice(0, at)) as PodClientName;
@@ -58,7 +96,7 @@ export function podClientIdProblem(value: string): string | undefined {
   if (version === undefined) return undefined;
   if (name === 'node-v2' && /^2\.\d{1,5}\.\d{1,5}$/.test(version)) return undefined;
   if (name === 'boto3' && version === OLD_BOTOCORE_VERSION) return undefined;
-  return `--client ${value}: a release can be pinned only as node-v2@2.X.Y (aws-sdk from the npm registry) or boto3@${OLD_BOTOCORE_VERSION} (Debian's python3-botocore), e.g. --client node-v2@${OLD_NODE_V2_VERSION}`;
+  return `client "${value}": a release can be pinned only as node-v2@2.X.Y (aws-sdk from the npm registry) or boto3@${OLD_BOTOCORE_VERSION} (Debian's python3-botocore), e.g. --client node-v2@${OLD_NODE_V2_VERSION}`;
 }
 
 /** Where a pinned SDK lives: the folder to load it from, and the interpreter to run it with. */

@@ -7,12 +7,14 @@
 import { fileURLToPath } from 'node:url';
 import type { ExecResult } from '../helpers/exec-in-pod.ts';
 import { redact } from '../helpers/redact.ts';
-import type { CapabilityName, TargetInfo } from '../targets/target.ts';
+import { PROBE_MOUNT_PATH } from '../targets/eks/client-images.ts';
+import type { CapabilityName, PodSettings, TargetInfo } from '../targets/target.ts';
 import {
   ensurePinnedClient,
   PINNED_NODE_V2_VERSION,
   type PinnedClient,
   type PodClientId,
+  type PodClientName,
   parsePodClientId,
 } from './pinned-clients.ts';
 
@@ -20,7 +22,16 @@ export { POD_CLIENT_NAMES, type PodClientId, type PodClientName } from './pinned
 
 /** Something a command can run in: a pod fixture. */
 export interface ExecTarget {
-  exec(argv: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** `container`: one of the pod's --client-image containers (default: its main container). */
+  exec(argv: string[], options?: { timeoutMs?: number; container?: string }): Promise<ExecResult>;
+}
+
+/** What a client needs of the target: the region, and the --client-image containers of its pods. */
+type ClientTargetInfo = Pick<TargetInfo, 'region'> & { pod?: Pick<PodSettings, 'clientContainers'> };
+
+/** The pod container a client runs in when --client-image gave it one of its own. */
+function clientContainer(info: ClientTargetInfo, client: PodClientName): string | undefined {
+  return info.pod?.clientContainers?.find((container) => container.client === client)?.name;
 }
 
 export type FailureKind = 'no-credentials' | 'access-denied' | 'other';
@@ -97,8 +108,9 @@ const COMMAND_NOT_FOUND = 127;
 export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClient {
   // AWS_PAGER= keeps CLI v2 from paging; --region because pods without an association have none.
   const aws = (...args: string[]) => ['env', 'AWS_PAGER=', 'aws', '--region', info.region, ...args];
+  const container = clientContainer(info, 'aws-cli');
   const call = async <T>(pod: ExecTarget, argv: string[], parse: (stdout: string) => T) => {
-    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
+    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS, ...(container ? { container } : {}) });
     if (result.exitCode === COMMAND_NOT_FOUND) {
       throw new PodImageError(
         `the pod image ${info.pod.image} has no aws command; run with --pod-image set to an image that has the AWS CLI and sh (for example public.ecr.aws/aws-cli/aws-cli)`,
@@ -141,13 +153,14 @@ function probeClient(
   name: PodClientId,
   capability: CapabilityName,
   command: (pinned: PinnedClient | undefined) => string[],
+  container?: string,
 ): PodClient {
   const { version } = parsePodClientId(name);
   let pinned: Promise<PinnedClient | undefined> | undefined;
   const exec = async (pod: ExecTarget, args: string[]) => {
     pinned ??= version ? ensurePinnedClient(name) : Promise.resolve(undefined);
     const argv = [...command(await pinned), ...args];
-    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS });
+    const result = await pod.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS, ...(container ? { container } : {}) });
     const line = result.stdout.trim().split('\n').pop() ?? '';
     try {
       return { result, json: JSON.parse(line) as ProbeJson };
@@ -193,33 +206,50 @@ function probeClient(
   };
 }
 
-export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
-  return probeClient('sdk-probe', 'podSdkProbe', () => [
-    'env',
-    `AWS_REGION=${info.region}`,
-    'node',
-    SDK_PROBE_PATH,
-  ]);
-}
+/** A probe script as the pod sees it: mounted from the ConfigMap in a --client-image container. */
+const inContainer = (file: string) => `${PROBE_MOUNT_PATH}/${file}`;
 
-/** botocore from the pod's python3; a pinned one from the project's cache, with Debian's python3. */
-export function boto3Client(info: Pick<TargetInfo, 'region'>, name: PodClientId = 'boto3'): PodClient {
-  return probeClient(name, 'podBoto3Probe', (pinned) =>
-    pinned
-      ? [
-          'env',
-          `AWS_REGION=${info.region}`,
-          `PYTHONPATH=${pinned.path}`,
-          pinned.interpreter,
-          '-s',
-          BOTO3_PROBE_PATH,
-        ]
-      : ['env', `AWS_REGION=${info.region}`, 'python3', BOTO3_PROBE_PATH],
+export function sdkProbeClient(info: ClientTargetInfo): PodClient {
+  const container = clientContainer(info, 'sdk-probe');
+  const probe = container ? inContainer('sdk-probe.mjs') : SDK_PROBE_PATH;
+  return probeClient(
+    'sdk-probe',
+    'podSdkProbe',
+    () => ['env', `AWS_REGION=${info.region}`, 'node', probe],
+    container,
   );
 }
 
-/** aws-sdk v2 from the project's cache (the pinned current release unless another is named). */
-export function nodeV2Client(info: Pick<TargetInfo, 'region'>, name: PodClientId = 'node-v2'): PodClient {
+/** botocore from the pod's python3; a pinned one from the project's cache, with Debian's python3. */
+export function boto3Client(info: ClientTargetInfo, name: PodClientId = 'boto3'): PodClient {
+  const container = clientContainer(info, 'boto3');
+  const probe = container ? inContainer('boto3-probe.py') : BOTO3_PROBE_PATH;
+  return probeClient(
+    name,
+    'podBoto3Probe',
+    (pinned) =>
+      pinned
+        ? ['env', `AWS_REGION=${info.region}`, `PYTHONPATH=${pinned.path}`, pinned.interpreter, '-s', probe]
+        : ['env', `AWS_REGION=${info.region}`, 'python3', probe],
+    container,
+  );
+}
+
+/**
+ * aws-sdk v2: in a --client-image container the image's own; else from the project's cache (the pinned
+ * current release unless another is named).
+ */
+export function nodeV2Client(info: ClientTargetInfo, name: PodClientId = 'node-v2'): PodClient {
+  const container = clientContainer(info, 'node-v2');
+  if (container && !parsePodClientId(name).version) {
+    const probe = inContainer('node-v2-probe.cjs');
+    return probeClient(
+      name,
+      'podNodeV2Probe',
+      () => ['env', `AWS_REGION=${info.region}`, 'node', probe],
+      container,
+    );
+  }
   const pinnedName = parsePodClientId(name).version ? name : (`node-v2@${PINNED_NODE_V2_VERSION}` as const);
   const client = probeClient(pinnedName, 'podNodeV2Probe', (pinned) => [
     'env',
@@ -232,7 +262,7 @@ export function nodeV2Client(info: Pick<TargetInfo, 'region'>, name: PodClientId
 }
 
 /** The client of that name (or name@version) for the target's pods. */
-export function podClientNamed(info: Pick<TargetInfo, 'region' | 'pod'>, id: PodClientId): PodClient {
+export function podClientNamed(info: ClientTargetInfo & Pick<TargetInfo, 'pod'>, id: PodClientId): PodClient {
   const { name } = parsePodClientId(id);
   if (name === 'aws-cli') return awsCliClient(info);
   if (name === 'sdk-probe') return sdkProbeClient(info);

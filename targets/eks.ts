@@ -15,6 +15,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients } from '../helpers/kube.ts';
 import { ConfigurationError } from '../runner/errors.ts';
 import type { RunSettings } from '../runner/settings.ts';
+import { clientContainers, withClientImages } from './eks/client-images.ts';
 import {
   contextForEndpoint,
   contextServer,
@@ -286,6 +287,8 @@ export async function createEksTarget(
 
   const podImage = settings.podImage;
   const pod = eksPodSettings(settings);
+  const containers = clientContainers(settings.clientImages);
+  if (containers.length > 0) pod.clientContainers = containers;
   const info: TargetInfo = {
     name: 'eks',
     region,
@@ -295,7 +298,7 @@ export async function createEksTarget(
     kubeconfigPath: kubeconfigPath!,
     ...(kubeContext ? { kubeContext } : {}),
     pod,
-    capabilities: eksCapabilities(pod.image, podImage !== undefined),
+    capabilities: withClientImages(eksCapabilities(pod.image, podImage !== undefined), containers),
     runId,
     reportDir: settings.reportDir,
     keep: settings.keep,

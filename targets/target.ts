@@ -47,6 +47,15 @@ export interface AwsCredentialsInfo {
   sessionToken?: string;
 }
 
+/** A container of the test pods that runs one client in an image of the user's (--client-image). */
+export interface ClientContainer {
+  /** The client it runs: boto3, sdk-probe, node-v2, aws-cli. */
+  client: string;
+  image: string;
+  /** The container's name in the pod: client-<client>. */
+  name: string;
+}
+
 export interface PodSettings {
   image: string;
   /** Command that keeps the pod running so the suites can exec into it. */
@@ -56,6 +65,8 @@ export interface PodSettings {
   tolerations?: Array<Record<string, string | number>>;
   /** Environment added to every test container (e.g. AWS_EC2_METADATA_DISABLED on real nodes). */
   env: Record<string, string>;
+  /** --client-image: more containers, each running a probe in the user's image. */
+  clientContainers?: ClientContainer[];
 }
 
 /** Everything a test needs to reach the target. Plain data: it crosses into vitest workers. */
