@@ -9,13 +9,13 @@ import { Writable } from 'node:stream';
 import { type LedgerRecord, ledgerPathFor, RunLedger } from '../helpers/ledger.ts';
 import { redact, registerSecret } from '../helpers/redact.ts';
 import { newRunId } from '../helpers/run-id.ts';
-import { isClientCase, podClientMatrixLines } from '../suite-api/pinned-clients.ts';
+import { isClientCase, pinnedClientProblem, podClientMatrixLines } from '../suite-api/pinned-clients.ts';
 import type { TargetFactory } from '../targets/index.ts';
 import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { caseCachePath, rememberCases, rememberedCases } from './case-cache.ts';
 import { helpText, parseCommandLine } from './cli.ts';
 import { TIMED_OUT, within } from './deadline.ts';
-import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
+import { ConfigurationError, isUserFacingError, TargetStartError, UsageError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
 import { type LeftoverScope, leftoverHint, leftoverScope } from './janitor-hint.ts';
 import { renderJunit } from './junit.ts';
@@ -85,6 +85,8 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       cwd: deps.cwd,
       availableSuites: async (dirs) => (await suitesIn(dirs)).map((suite) => suite.name),
     });
+    const pinnedProblem = pinnedClientProblem(settings.clients, settings.target);
+    if (pinnedProblem) throw new UsageError(pinnedProblem);
     const suites = (await suitesIn(settings.suitesDirs ?? [])).filter((suite) =>
       settings.suites.includes(suite.name),
     );

@@ -99,6 +99,13 @@ export function podClientIdProblem(value: string): string | undefined {
   return `client "${value}": a release can be pinned only as node-v2@2.X.Y (aws-sdk from the npm registry) or boto3@${OLD_BOTOCORE_VERSION} (Debian's python3-botocore), e.g. --client node-v2@${OLD_NODE_V2_VERSION}`;
 }
 
+/** A pinned release is installed on the runner's machine: it runs only where pods are local processes. */
+export function pinnedClientProblem(clients: readonly string[] = [], target: string): string | undefined {
+  const pinned = clients.find((id) => parsePodClientId(id).version !== undefined);
+  if (target !== 'eks' || !pinned) return undefined;
+  return `--client ${pinned}: a pinned release runs only on the embedded and localstack targets; on eks run your own image with --client-image (e.g. --client-image node-v2=IMAGE)`;
+}
+
 /** Where a pinned SDK lives: the folder to load it from, and the interpreter to run it with. */
 export interface PinnedClient {
   path: string;

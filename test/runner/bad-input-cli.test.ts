@@ -269,6 +269,10 @@ const POD_CLIENTS: BadInput[] = [
     says: 'client image "python=Bad Image": malformed image "Bad Image"',
   },
   { args: ['--client-image', 'python=app:1'], says: '--client-image applies only to the eks target' },
+  {
+    args: ['--target', 'eks', '--client', 'node-v2@2.1400.0'],
+    says: '--client node-v2@2.1400.0: a pinned release runs only on the embedded and localstack targets; on eks run your own image with --client-image',
+  },
 ];
 
 describe('bad input through the runner: exit 2, one line, nothing started or written', () => {
