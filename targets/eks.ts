@@ -73,15 +73,18 @@ export function eksCapabilities(podImage: string, customImage: boolean): Capabil
     },
     podSdkProbe: {
       available: false,
-      reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
+      reason:
+        'the pod image has no node; run the JS SDK v3 probe in an image of yours with --client-image node-v3=IMAGE',
     },
     podBoto3Probe: {
       available: false,
-      reason: 'the pod image has no boto3 probe; the boto3 probe runs only on the embedded target',
+      reason:
+        'the pod image is the AWS CLI; run the boto3 probe in an image of yours with --client-image python=IMAGE',
     },
     podNodeV2Probe: {
       available: false,
-      reason: 'the pod image has no node; the JS SDK v2 probe runs only on the embedded target',
+      reason:
+        'the pod image has no node; run the JS SDK v2 probe in an image of yours with --client-image node-v2=IMAGE',
     },
     podSandbox: { available: true, reason: 'pods are real pods on EKS nodes' },
   };
