@@ -65,8 +65,9 @@ async function run() {
       return { bucket, key, bytes: body.length, sha256: sha256(body) };
     }
     case 'container-provider': {
-      const { fromHttp } = load('@aws-sdk/credential-providers');
-      const credentials = await fromHttp({})();
+      // fromHttp serves the full URI since 3.458; before, fromContainerMetadata did (and refused the EKS host).
+      const { fromHttp, fromContainerMetadata } = load('@aws-sdk/credential-providers');
+      const credentials = await (fromHttp ?? fromContainerMetadata)({})();
       // Never the keys themselves: only that there were some.
       return { credentials: Boolean(credentials.accessKeyId) };
     }

@@ -18,7 +18,8 @@ const REFUSED_ADDRESS = [
 
 export type ClientVerdict =
   | { kind: 'role'; arn: string }
-  | { kind: 'too-old'; message: string }
+  /** `instead`: what its chain went on to get instead (the node role, where pods reach IMDS). */
+  | { kind: 'too-old'; message: string; instead?: string }
   | { kind: 'fell-through'; arn: string }
   | { kind: 'failed'; message: string };
 
@@ -46,14 +47,18 @@ export async function judgeClient(
     ...(provider && provider.sdk !== 'unknown' ? { sdk: provider.sdk } : {}),
     verdict,
   });
+  // A refusal is the finding even when the chain then found other credentials: that is why it did.
+  const refusal = [provider?.message, who.ok ? undefined : who.message].find(
+    (text) => text && refusesAgentAddress(text),
+  );
+  if (refusal)
+    return report({ kind: 'too-old', message: refusal, ...(who.ok ? { instead: who.value.arn } : {}) });
   if (who.ok) {
     const { arn } = who.value;
     return report(
       arn.includes(`:assumed-role/${roleName}/`) ? { kind: 'role', arn } : { kind: 'fell-through', arn },
     );
   }
-  const refusal = [provider?.message, who.message].find((text) => text && refusesAgentAddress(text));
-  if (refusal) return report({ kind: 'too-old', message: refusal });
   return report({
     kind: 'failed',
     message: provider?.message ? `${who.message} (its container provider: ${provider.message})` : who.message,
@@ -79,7 +84,8 @@ export function describeReport(report: ClientReport, agentUrl: string): string {
 
 /** The finding for a too-old client: what it refused, and the release it needs. */
 export function tooOldLine(report: ClientReport, agentUrl: string): string {
-  const message = report.verdict.kind === 'too-old' ? report.verdict.message : '';
+  const { message = '', instead = undefined } = report.verdict.kind === 'too-old' ? report.verdict : {};
   const minimum = MINIMUM_VERSIONS[parsePodClientId(report.client).name];
-  return `${clientLabel(report)} is too old for Pod Identity: it refused the agent's address ${agentUrl} (${message}); it needs at least ${minimum}`;
+  const wentOn = instead ? ` (its credential chain went on to another provider and got ${instead})` : '';
+  return `${clientLabel(report)} is too old for Pod Identity: it refused the agent's address ${agentUrl} (${message})${wentOn}; it needs at least ${minimum}`;
 }

@@ -75,6 +75,24 @@ describe.concurrent('client compatibility on the embedded target, with real old 
     expect(notesOf(run.summary)).toMatch(/sdk-probe \(@aws-sdk\/client-sts [\d.]+\): got the role/);
   });
 
+  it('on a node whose IMDS pods reach, aws-sdk 2.1400.0 is still too old: its chain going on to the node role is why', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
+    const run = await runSabotaged({
+      sabotage: {},
+      files: ['client-compatibility'],
+      casePattern: '.',
+      clients: ['aws-cli'],
+      simOptions: { imds: { hopLimit: 2 } },
+    });
+    expect(run.exitCode, `${run.stderr}\n${run.summary}`).toBe(0);
+    expect(notesOf(run.summary)).toMatch(
+      new RegExp(
+        `${escapeRegExp(OLD_NODE_V2.replace(/; it needs at least .*$/, ''))} \\(its credential chain went on to another provider and got arn:aws:sts::\\d+:assumed-role/eks-node-role/i-[0-9a-f]+\\); it needs at least aws-sdk 2\\.1550\\.0 \\(expected: a release from before Pod Identity\\)`,
+      ),
+    );
+  });
+
   it.skipIf(!hasApt)(
     "--client boto3@1.29.27 (Debian's botocore): the case fails naming it too old; the machine's boto3 gets the role",
     { timeout: RUN_TIMEOUT_MS },
