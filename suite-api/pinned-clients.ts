@@ -5,7 +5,7 @@
 // project's git-ignored cache `.pic/clients/` the first time a case needs them; pods see it, because the
 // package folder is one of the folders sandboxed pods see (targets/embedded.ts harnessToolDirs).
 
-import { execFile } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,21 +121,43 @@ export const CLIENT_CACHE_DIR = fileURLToPath(new URL('../.pic/clients/', import
 
 const INSTALL_TIMEOUT_MS = 300_000;
 
+/** Installs under way; a process that ends (a run interrupted) takes them, and their helpers, with it. */
+const installing = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of installing) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 function run(command: string, args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const detail = `${stderr}`.trim().split('\n').slice(-3).join(' ');
-          reject(
-            new PinnedClientUnavailable(`${command} ${args.join(' ')} failed: ${detail || error.message}`),
-          );
-        } else resolve(stdout);
-      },
-    );
+    // Its own process group, so that the exit handler above can end it with everything it started.
+    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    installing.add(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), INSTALL_TIMEOUT_MS);
+    const fail = (why: string) => {
+      const detail = Buffer.concat(err).toString().trim().split('\n').slice(-3).join(' ');
+      reject(new PinnedClientUnavailable(`${command} ${args.join(' ')} failed: ${detail || why}`));
+    };
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      installing.delete(child);
+      fail(error.message);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      installing.delete(child);
+      if (code === 0) resolve(Buffer.concat(out).toString());
+      else fail(`exit ${code ?? signal}`);
+    });
   });
 }
 
@@ -235,4 +257,17 @@ export function ensurePinnedClient(id: PodClientId): Promise<PinnedClient> {
     install.catch(() => installs.delete(id));
   }
   return install;
+}
+
+/** Installs every release the suites install on demand (the project's own tests do it up front). */
+export async function installPinnedClients(): Promise<string[]> {
+  const ids: PodClientId[] = [
+    `node-v2@${PINNED_NODE_V2_VERSION}`,
+    `node-v2@${OLD_NODE_V2_VERSION}`,
+    `boto3@${OLD_BOTOCORE_VERSION}`,
+  ];
+  const results = await Promise.allSettled(ids.map((id) => ensurePinnedClient(id)));
+  return results.flatMap((result, index) =>
+    result.status === 'rejected' ? [`${ids[index]}: ${(result.reason as Error).message}`] : [],
+  );
 }
