@@ -240,7 +240,7 @@ export const RUN_OPTIONS = [
     env: 'PIC_CLIENT',
     valueName: 'NAME',
     description:
-      'in-pod client the client cases run with: aws-cli, sdk-probe (JS SDK v3), boto3, node-v2 (JS SDK v2), or a pinned release node-v2@2.X.Y / boto3@1.29.27 (repeatable; default: every client the target can run without installing one, so node-v2 only when named on embedded and localstack)',
+      'in-pod client the client cases run with: aws-cli, sdk-probe (JS SDK v3), boto3, node-v2 (JS SDK v2), or a pinned release node-v2@2.X.Y / boto3@1.29.27 on embedded and localstack (repeatable; default: aws-cli, sdk-probe and boto3; on eks aws-cli, sdk-probe and the clients given --client-image)',
     check: podClientIdProblem,
     expects: 'a client: aws-cli, sdk-probe, boto3 or node-v2',
     example: 'boto3',

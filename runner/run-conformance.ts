@@ -9,7 +9,13 @@ import { Writable } from 'node:stream';
 import { type LedgerRecord, ledgerPathFor, RunLedger } from '../helpers/ledger.ts';
 import { redact, registerSecret } from '../helpers/redact.ts';
 import { newRunId } from '../helpers/run-id.ts';
-import { isClientCase, pinnedClientProblem, podClientMatrixLines } from '../suite-api/pinned-clients.ts';
+import {
+  defaultPodClients,
+  isClientCase,
+  pinnedClientProblem,
+  podClientMatrixLines,
+} from '../suite-api/pinned-clients.ts';
+import { clientContainers } from '../targets/eks/client-images.ts';
 import type { TargetFactory } from '../targets/index.ts';
 import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { caseCachePath, rememberCases, rememberedCases } from './case-cache.ts';
@@ -97,7 +103,12 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       ...(settings.files ? { files: await resolveSuiteFiles(suites, settings.files) } : {}),
       ...(settings.casePattern ? { casePattern: settings.casePattern } : {}),
       ...(settings.bail ? { bail: true } : {}),
-      ...(settings.clients ? { podClients: settings.clients } : {}),
+      podClients:
+        settings.clients ??
+        defaultPodClients(
+          settings.target,
+          clientContainers(settings.clientImages).map((c) => c.client),
+        ),
     };
     if (commandLine.list) return await listCases(selection, deps);
     await checkReportDirUsable(settings.reportDir);

@@ -68,13 +68,25 @@ export const POD_CLIENT_MATRIX: Record<PodClientName, { what: string; where: str
 export function podClientMatrixLines(asked: readonly string[] | undefined): string[] {
   const width = Math.max(...POD_CLIENT_NAMES.map((name) => name.length));
   return [
-    `pod clients (--client NAME; a case marked [NAME] runs once per client; ${asked ? `this run: ${asked.join(', ')}` : 'default: every client the target can run without installing one'}):`,
+    `pod clients (--client NAME; a case marked [NAME] runs once per client; ${asked ? `this run: ${asked.join(', ')}` : 'every client'}):`,
     ...POD_CLIENT_NAMES.map(
       (name) =>
         `    ${name.padEnd(width)}  ${POD_CLIENT_MATRIX[name].what}; ${POD_CLIENT_MATRIX[name].where}`,
     ),
     `    pinned releases (embedded, localstack): node-v2@2.X.Y from the npm registry, boto3@${OLD_BOTOCORE_VERSION} (Debian's python3-botocore)`,
   ];
+}
+
+/**
+ * The clients a run takes without --client: those the target's pods normally have, whether or not
+ * this machine can run them (a case whose client it cannot run is skipped with the reason, as before),
+ * but not node-v2 on the simulators, which would first download aws-sdk. On eks: the AWS CLI, the JS
+ * SDK v3 probe (skipped unless an image is given for it), and every client given an image.
+ */
+export function defaultPodClients(target: string, imagedClients: readonly string[] = []): PodClientId[] {
+  const standard: PodClientName[] =
+    target === 'eks' ? ['aws-cli', 'sdk-probe'] : ['aws-cli', 'sdk-probe', 'boto3'];
+  return POD_CLIENT_NAMES.filter((name) => standard.includes(name) || imagedClients.includes(name));
 }
 
 /** A case made for one client: its name ends in `[aws-cli]`, `[node-v2@2.1400.0]`. */

@@ -10,13 +10,8 @@ import { type FixtureHandle, FixtureStack } from '../fixtures/stack.ts';
 import { runIdLabelSelector } from '../helpers/naming.ts';
 import { setProgressOrigin } from '../helpers/progress.ts';
 import type { CapabilityName, TargetInfo } from '../targets/target.ts';
-import {
-  POD_CLIENT_NAMES,
-  type PodClient,
-  type PodClientId,
-  type PodClientName,
-  podClientNamed,
-} from './pod-clients.ts';
+import { defaultPodClients } from './pinned-clients.ts';
+import { POD_CLIENT_NAMES, type PodClient, type PodClientId, podClientNamed } from './pod-clients.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -156,21 +151,17 @@ export function requireCapabilities(ctx: CaseContext, info: TargetInfo, ...names
   }
 }
 
-/** Clients whose SDK the simulator targets would first install (aws-sdk v2): run only when named. */
-const INSTALLED_ON_DEMAND: readonly PodClientName[] = ['node-v2'];
-
 /**
- * The in-pod clients of this run: --client's, else every client the target can run without installing
- * one. Without a target (--list) every client, so the listing shows the whole client matrix.
+ * The in-pod clients of this run: the runner hands them over (--client, else the target's defaults,
+ * pinned-clients.ts defaultPodClients); under plain vitest, the target's defaults.
  */
 export function selectedPodClients(info: TargetInfo | undefined = inject('target')): PodClientId[] {
   const asked = inject('podClients');
   if (asked) return asked as PodClientId[];
   if (!info) return [...POD_CLIENT_NAMES];
-  return POD_CLIENT_NAMES.filter(
-    (name) =>
-      info.capabilities[podClientNamed(info, name).capability]?.available &&
-      (info.name === 'eks' || !INSTALLED_ON_DEMAND.includes(name)),
+  return defaultPodClients(
+    info.name,
+    (info.pod.clientContainers ?? []).map((container) => container.client),
   );
 }
 
