@@ -29,7 +29,6 @@ const DEBIAN_BOTOCORE_PACKAGES = [
   'python3-jmespath',
   'python3-requests',
   'python3-certifi',
-  'python3-chardet',
   'python3-charset-normalizer',
   'python3-idna',
   'python3-six',
