@@ -7,8 +7,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const POD_CLIENT_NAMES = ['aws-cli', 'sdk-probe', 'boto3', 'node-v2'] as const;
@@ -172,6 +172,27 @@ function run(command: string, args: string[], cwd: string): Promise<string> {
   });
 }
 
+/** Copies an interrupted install left beside `dir` (their process is gone). */
+async function removeAbandonedCopies(dir: string): Promise<void> {
+  const prefix = `${basename(dir)}.partial-`;
+  for (const entry of await readdir(CLIENT_CACHE_DIR)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && !processAlive(pid)) {
+      await rm(join(CLIENT_CACHE_DIR, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Builds `dir` once: into a fresh folder beside it, renamed into place at the end, so concurrent
  * workers never see half an install (the loser of the rename throws its copy away).
@@ -183,6 +204,7 @@ async function installOnce(
 ): Promise<void> {
   if (existsSync(join(dir, ready))) return;
   await mkdir(CLIENT_CACHE_DIR, { recursive: true });
+  await removeAbandonedCopies(dir);
   const into = `${dir}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {
     await mkdir(into);
