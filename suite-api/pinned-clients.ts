@@ -11,6 +11,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Every client the suites know; a run's are selectedPodClients() (suite-run.ts). */
 export const POD_CLIENT_NAMES = ['aws-cli', 'sdk-probe', 'boto3', 'node-v2'] as const;
 export type PodClientName = (typeof POD_CLIENT_NAMES)[number];
 /** A client, or a client with the SDK release it must use: `node-v2@2.1400.0`. */

@@ -166,17 +166,14 @@ export function selectedPodClients(info: TargetInfo | undefined = inject('target
 }
 
 /**
- * The in-pod client for a case, skipping when it is not one of the run's clients or the target's pods
- * cannot run it; notes which one ran.
+ * The in-pod client for a case, skipping when the target's pods cannot run it; notes which one ran.
+ * Cases made per client loop over selectedPodClients(), so that --client picks them.
  */
 export async function podClientFor(
   ctx: CaseContext,
   info: TargetInfo,
   name: PodClientId,
 ): Promise<PodClient> {
-  const selected = selectedPodClients(info);
-  if (!selected.includes(name))
-    ctx.skip(`${name} is not one of this run's clients (${selected.join(', ')}); add --client ${name}`);
   const client = podClientNamed(info, name);
   requireCapabilities(ctx, info, client.capability);
   await ctx.annotate(`client: ${name}`, 'client');
