@@ -14,6 +14,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',
+          // The in-pod clients' releases, installed into .pic/clients before any test starts a run.
+          globalSetup: ['test/global-setup-clients.ts'],
         },
       },
       'sim',

@@ -2,6 +2,8 @@
 // variable, the config-file key, the --help line and the value check, so adding an option (a
 // target-specific --context, --account...) is adding one entry here and reading it in the target.
 
+import { podClientIdProblem } from '../suite-api/pinned-clients.ts';
+import { clientImageProblem } from '../targets/eks/client-images.ts';
 import { checkLabel, checkNodeSelector, checkToleration } from '../targets/eks/pod-settings.ts';
 import { TARGET_NAMES, type TargetName } from '../targets/target.ts';
 import { UsageError } from './errors.ts';
@@ -229,6 +231,33 @@ export const RUN_OPTIONS = [
     expects: 'an image reference',
     example: 'public.ecr.aws/aws-cli/aws-cli:2.22.0',
     check: checkImage('pod-image', 'public.ecr.aws/aws-cli/aws-cli:2.22.0'),
+  },
+  // In-pod clients (suite-api/pod-clients.ts): the cases marked [NAME] run once per selected client.
+  {
+    key: 'clients',
+    flag: 'client',
+    kind: 'list',
+    env: 'PIC_CLIENT',
+    valueName: 'NAME',
+    description:
+      'in-pod client the client cases run with: aws-cli, sdk-probe (JS SDK v3), boto3, node-v2 (JS SDK v2), or a pinned release node-v2@2.X.Y / boto3@1.29.27 on embedded and localstack (repeatable; default: aws-cli, sdk-probe and boto3; on eks aws-cli, sdk-probe and the clients given --client-image)',
+    check: podClientIdProblem,
+    expects: 'a client: aws-cli, sdk-probe, boto3 or node-v2',
+    example: 'boto3',
+  },
+  {
+    key: 'clientImages',
+    flag: 'client-image',
+    kind: 'list',
+    env: 'PIC_CLIENT_IMAGE',
+    valueName: 'PROBE=IMAGE',
+    description:
+      'eks target: run that probe (python, node-v3, node-v2 or aws-cli) inside your own image, the probe mounted from a ConfigMap, to learn whether the SDK in your application image works with Pod Identity (repeatable)',
+    check: (value: string) =>
+      clientImageProblem(value, checkImage('client-image', 'python=registry.example.com/team/app:1.4')),
+    targets: ['eks'],
+    expects: 'PROBE=IMAGE',
+    example: 'python=registry.example.com/team/app:1.4',
   },
   {
     key: 'reportDir',

@@ -9,12 +9,19 @@ import { Writable } from 'node:stream';
 import { type LedgerRecord, ledgerPathFor, RunLedger } from '../helpers/ledger.ts';
 import { redact, registerSecret } from '../helpers/redact.ts';
 import { newRunId } from '../helpers/run-id.ts';
+import {
+  defaultPodClients,
+  isClientCase,
+  pinnedClientProblem,
+  podClientMatrixLines,
+} from '../suite-api/pinned-clients.ts';
+import { clientContainers } from '../targets/eks/client-images.ts';
 import type { TargetFactory } from '../targets/index.ts';
 import type { PreflightCheck, Target, TargetName } from '../targets/target.ts';
 import { caseCachePath, rememberCases, rememberedCases } from './case-cache.ts';
 import { helpText, parseCommandLine } from './cli.ts';
 import { TIMED_OUT, within } from './deadline.ts';
-import { ConfigurationError, isUserFacingError, TargetStartError } from './errors.ts';
+import { ConfigurationError, isUserFacingError, TargetStartError, UsageError } from './errors.ts';
 import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interrupts.ts';
 import { type LeftoverScope, leftoverHint, leftoverScope } from './janitor-hint.ts';
 import { renderJunit } from './junit.ts';
@@ -84,6 +91,8 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       cwd: deps.cwd,
       availableSuites: async (dirs) => (await suitesIn(dirs)).map((suite) => suite.name),
     });
+    const pinnedProblem = pinnedClientProblem(settings.clients, settings.target);
+    if (pinnedProblem) throw new UsageError(pinnedProblem);
     const suites = (await suitesIn(settings.suitesDirs ?? [])).filter((suite) =>
       settings.suites.includes(suite.name),
     );
@@ -94,6 +103,12 @@ export async function runConformance(argv: readonly string[], deps: RunnerDeps):
       ...(settings.files ? { files: await resolveSuiteFiles(suites, settings.files) } : {}),
       ...(settings.casePattern ? { casePattern: settings.casePattern } : {}),
       ...(settings.bail ? { bail: true } : {}),
+      podClients:
+        settings.clients ??
+        defaultPodClients(
+          settings.target,
+          clientContainers(settings.clientImages).map((c) => c.client),
+        ),
     };
     if (commandLine.list) return await listCases(selection, deps);
     await checkReportDirUsable(settings.reportDir);
@@ -135,6 +150,9 @@ async function listCases(selection: SuiteSelection, deps: RunnerDeps): Promise<n
       for (const error of file.errors) lines.push(`    (could not be collected: ${error})`);
     }
   }
+  // The client matrix, when the listed suites have client cases (`… [boto3]`).
+  if (files.some((file) => file.cases.some(isClientCase)))
+    lines.push(...podClientMatrixLines(selection.podClients));
   deps.stdout.write(`${redact(lines.join('\n'))}\n`);
   return files.some((file) => file.errors.length > 0) ? EXIT_FAILED : EXIT_PASSED;
 }

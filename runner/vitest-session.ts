@@ -41,6 +41,8 @@ export interface SuiteSelection {
    * then finish, and the started suites' afterAll hooks run. Ignored when listing.
    */
   bail?: boolean;
+  /** --client: the in-pod clients the suites make their client cases for; default: the target's. */
+  podClients?: readonly string[];
 }
 
 /** The vitest workers' test runner under --bail. */
@@ -71,7 +73,14 @@ async function openVitest(
       ...(selection.bail ? { testRunner: BAIL_RUNNER } : {}),
     }),
     reporters: extra.reporters,
-    ...(extra.provide ? { provide: extra.provide } : {}),
+    ...(extra.provide || selection.podClients
+      ? {
+          provide: {
+            ...extra.provide,
+            ...(selection.podClients ? { podClients: [...selection.podClients] } : {}),
+          },
+        }
+      : {}),
     ...(selection.casePattern ? { testNamePattern: selection.casePattern } : {}),
   };
   const vitest = await createVitest(options, {}, { stdout: output.stdout, stderr: output.stderr });

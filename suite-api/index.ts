@@ -39,14 +39,37 @@ export { eventually, NotYet, WaitTimeout } from '../helpers/eventually.ts';
 export { escapeRegExp } from '../helpers/naming.ts';
 export type { CapabilityName, TargetInfo } from '../targets/target.ts';
 export {
+  type ClientReport,
+  type ClientVerdict,
+  describeReport,
+  judgeClient,
+  refusesAgentAddress,
+  tooOldLine,
+} from './client-compatibility.ts';
+export {
+  ensurePinnedClient,
+  MINIMUM_VERSIONS,
+  OLD_BOTOCORE_VERSION,
+  OLD_NODE_V2_VERSION,
+  PINNED_NODE_V2_VERSION,
+  PinnedClientUnavailable,
+  parsePodClientId,
+} from './pinned-clients.ts';
+export {
   awsCliClient,
+  boto3Client,
   type CallerIdentity,
+  CLIENTS_WITH_LONG_CALLS,
+  type ContainerProviderResult,
   type CredentialUse,
   type FailureKind,
+  nodeV2Client,
   POD_CLIENT_NAMES,
   type PodCallResult,
   type PodClient,
+  type PodClientId,
   type PodClientName,
+  podClientNamed,
   sdkProbeClient,
 } from './pod-clients.ts';
 export * from './pod-identity.ts';
@@ -57,5 +80,6 @@ export {
   podClientFor,
   requireCapabilities,
   type SuiteRun,
+  selectedPodClients,
   useSuiteRun,
 } from './suite-run.ts';

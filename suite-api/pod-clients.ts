@@ -1,18 +1,37 @@
 // The AWS clients the suites run *inside* pods: the AWS CLI (what the blog scenario uses) and the
-// project's JS SDK v3 probe (probe/sdk-probe.mjs). Both use only their default credential chains, so
-// they see exactly what an application in the pod would. Each call's failure is classified so a case
-// can say plainly whether the pod had no credentials or was denied.
+// project's probes, small scripts over one SDK each: the JS SDK v3 (probe/sdk-probe.mjs), botocore, the
+// library under boto3 (probe/boto3-probe.py), and the JS SDK v2 (probe/node-v2-probe.cjs). All use only
+// their default credential chains, so they see exactly what an application in the pod would. Each call's
+// failure is classified so a case can say plainly whether the pod had no credentials or was denied.
 
 import { fileURLToPath } from 'node:url';
 import type { ExecResult } from '../helpers/exec-in-pod.ts';
 import { redact } from '../helpers/redact.ts';
-import type { CapabilityName, TargetInfo } from '../targets/target.ts';
+import { PROBE_MOUNT_PATH } from '../targets/eks/client-images.ts';
+import type { CapabilityName, PodSettings, TargetInfo } from '../targets/target.ts';
+import {
+  ensurePinnedClient,
+  PINNED_NODE_V2_VERSION,
+  type PinnedClient,
+  type PodClientId,
+  type PodClientName,
+  parsePodClientId,
+} from './pinned-clients.ts';
 
-export type PodClientName = 'aws-cli' | 'sdk-probe';
+export { POD_CLIENT_NAMES, type PodClientId, type PodClientName } from './pinned-clients.ts';
 
 /** Something a command can run in: a pod fixture. */
 export interface ExecTarget {
-  exec(argv: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** `container`: one of the pod's --client-image containers (default: its main container). */
+  exec(argv: string[], options?: { timeoutMs?: number; container?: string }): Promise<ExecResult>;
+}
+
+/** What a client needs of the target: the region, and the --client-image containers of its pods. */
+type ClientTargetInfo = Pick<TargetInfo, 'region'> & { pod?: Pick<PodSettings, 'clientContainers'> };
+
+/** The pod container a client runs in when --client-image gave it one of its own. */
+function clientContainer(info: ClientTargetInfo, client: PodClientName): string | undefined {
+  return info.pod?.clientContainers?.find((container) => container.client === client)?.name;
 }
 
 export type FailureKind = 'no-credentials' | 'access-denied' | 'other';
@@ -39,8 +58,18 @@ export interface CredentialUse {
   error?: string;
 }
 
+/** What an SDK's own container credential provider said when asked directly (not the whole chain). */
+export interface ContainerProviderResult {
+  /** The SDK and its version, as the probe found it: `aws-sdk 2.1400.0`, `botocore 1.43.11`. */
+  sdk: string;
+  ok: boolean;
+  /** Its error, redacted, when it refused or failed. */
+  message?: string;
+}
+
 export interface PodClient {
-  name: PodClientName;
+  /** `boto3`, or with a pinned SDK version `node-v2@2.1400.0`. */
+  name: PodClientId;
   /** The capability a target must have for this client to run in its pods. */
   capability: CapabilityName;
   whoami(pod: ExecTarget): Promise<PodCallResult<CallerIdentity>>;
@@ -48,14 +77,19 @@ export interface PodClient {
   putObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
   /** Downloads to a file in the pod. */
   getObject(pod: ExecTarget, bucket: string, key: string, file: string): Promise<PodCallResult<void>>;
+  /** Asks the SDK's container provider alone; the AWS CLI has no such call. */
+  containerProvider?(pod: ExecTarget): Promise<ContainerProviderResult>;
   /**
    * Calls sts:GetCallerIdentity again and again until `untilEpochMs` (at least once), stopping at the
-   * first failure, and reports each call with the credentials it had.
+   * first failure, and reports each call with the credentials it had (CLIENTS_WITH_LONG_CALLS only).
    */
-  keepCalling(pod: ExecTarget, untilEpochMs: number): Promise<PodCallResult<CredentialUse[]>>;
-  /** iam:GetRole of a role in the caller's account; returns its ARN. */
-  getRole(pod: ExecTarget, roleName: string): Promise<PodCallResult<string>>;
+  keepCalling?(pod: ExecTarget, untilEpochMs: number): Promise<PodCallResult<CredentialUse[]>>;
+  /** iam:GetRole of a role in the caller's account; returns its ARN (CLIENTS_WITH_LONG_CALLS only). */
+  getRole?(pod: ExecTarget, roleName: string): Promise<PodCallResult<string>>;
 }
+
+/** The clients that also have keepCalling and getRole: cases that need those loop over these only. */
+export const CLIENTS_WITH_LONG_CALLS: readonly PodClientId[] = ['aws-cli', 'sdk-probe'];
 
 const NO_CREDENTIALS = [
   /Unable to locate credentials/i,
@@ -64,6 +98,11 @@ const NO_CREDENTIALS = [
   /CredentialsProviderError/,
   /Error retrieving metadata/i,
   /NoCredentials/,
+  // aws-sdk v2: its chain ends in CredentialsError "Missing credentials in config".
+  /CredentialsError/,
+  /Missing credentials in config/i,
+  // A client too old for the agent's address refuses it before any request.
+  /Unsupported host/i,
 ];
 const ACCESS_DENIED = [/AccessDenied/, /\(403\)/, /Forbidden/i, /is not authorized to perform/i];
 
@@ -91,13 +130,14 @@ const COMMAND_NOT_FOUND = 127;
 export function awsCliClient(info: Pick<TargetInfo, 'region' | 'pod'>): PodClient {
   // AWS_PAGER= keeps CLI v2 from paging; --region because pods without an association have none.
   const aws = (...args: string[]) => ['env', 'AWS_PAGER=', 'aws', '--region', info.region, ...args];
+  const container = clientContainer(info, 'aws-cli');
   const call = async <T>(
     pod: ExecTarget,
     argv: string[],
     parse: (stdout: string) => T,
     timeoutMs = EXEC_TIMEOUT_MS,
   ) => {
-    const result = await pod.exec(argv, { timeoutMs });
+    const result = await pod.exec(argv, { timeoutMs, ...(container ? { container } : {}) });
     if (result.exitCode === COMMAND_NOT_FOUND) {
       throw new PodImageError(
         `the pod image ${info.pod.image} has no aws command; run with --pod-image set to an image that has the AWS CLI and sh (for example public.ecr.aws/aws-cli/aws-cli)`,
@@ -180,30 +220,64 @@ function parseCredentialUses(stdout: string): CredentialUse[] {
     });
 }
 
-export const SDK_PROBE_PATH = fileURLToPath(new URL('../probe/sdk-probe.mjs', import.meta.url));
+const probePath = (file: string) => fileURLToPath(new URL(`../probe/${file}`, import.meta.url));
+export const SDK_PROBE_PATH = probePath('sdk-probe.mjs');
+export const BOTO3_PROBE_PATH = probePath('boto3-probe.py');
+export const NODE_V2_PROBE_PATH = probePath('node-v2-probe.cjs');
 
-export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
+interface ProbeJson extends Record<string, unknown> {
+  ok?: boolean;
+  sdk?: string;
+  error?: { name: string; message: string };
+}
+
+/** One probe action: its arguments, how to read its JSON, and how long it may take. */
+type ProbeCall = <T>(
+  pod: ExecTarget,
+  args: string[],
+  parse: (json: ProbeJson) => T,
+  timeoutMs?: number,
+) => Promise<PodCallResult<T>>;
+
+/**
+ * A client that runs one of the probe scripts: `command` is the argv before the probe's own arguments;
+ * a pinned SDK version is installed (once, into the project's cache) before the first call.
+ */
+function probeClient(
+  name: PodClientId,
+  capability: CapabilityName,
+  command: (pinned: PinnedClient | undefined) => string[],
+  container?: string,
+): PodClient & { call: ProbeCall } {
+  const { version } = parsePodClientId(name);
+  let pinned: Promise<PinnedClient | undefined> | undefined;
+  const exec = async (pod: ExecTarget, args: string[], timeoutMs = EXEC_TIMEOUT_MS) => {
+    pinned ??= version ? ensurePinnedClient(name) : Promise.resolve(undefined);
+    const argv = [...command(await pinned), ...args];
+    const result = await pod.exec(argv, { timeoutMs, ...(container ? { container } : {}) });
+    const line = result.stdout.trim().split('\n').pop() ?? '';
+    try {
+      return { result, json: JSON.parse(line) as ProbeJson };
+    } catch {
+      return { result, json: undefined };
+    }
+  };
   const call = async <T>(
     pod: ExecTarget,
     args: string[],
-    parse: (json: Record<string, unknown>) => T,
+    parse: (json: ProbeJson) => T,
     timeoutMs = EXEC_TIMEOUT_MS,
   ) => {
-    const argv = ['env', `AWS_REGION=${info.region}`, 'node', SDK_PROBE_PATH, ...args];
-    const result = await pod.exec(argv, { timeoutMs });
-    const line = result.stdout.trim().split('\n').pop() ?? '';
-    let json: { ok?: boolean; error?: { name: string; message: string } } & Record<string, unknown>;
-    try {
-      json = JSON.parse(line);
-    } catch {
+    const { result, json } = await exec(pod, args, timeoutMs);
+    if (!json)
       return failed<T>(result, `probe printed no result (exit ${result.exitCode}): ${result.stderr}`);
-    }
     if (!json.ok) return failed<T>(result, `${json.error?.name}: ${json.error?.message}`);
     return { ok: true as const, value: parse(json) };
   };
   return {
-    name: 'sdk-probe',
-    capability: 'podSdkProbe',
+    name,
+    capability,
+    call,
     whoami: (pod) =>
       call(pod, ['whoami'], (json) => ({
         arn: String(json.arn),
@@ -212,6 +286,40 @@ export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
       })),
     putObject: (pod, bucket, key, file) => call(pod, ['put', bucket, key, file], () => undefined),
     getObject: (pod, bucket, key, file) => call(pod, ['get', bucket, key, file], () => undefined),
+    containerProvider: async (pod) => {
+      const { result, json } = await exec(pod, ['container-provider']);
+      if (!json) {
+        return {
+          sdk: 'unknown',
+          ok: false,
+          message: redact(`probe printed no result (exit ${result.exitCode}): ${result.stderr}`.trim()),
+        };
+      }
+      return json.ok
+        ? { sdk: String(json.sdk), ok: true }
+        : {
+            sdk: String(json.sdk),
+            ok: false,
+            message: redact(`${json.error?.name}: ${json.error?.message}`),
+          };
+    },
+  };
+}
+
+/** A probe script as the pod sees it: mounted from the ConfigMap in a --client-image container. */
+const inContainer = (file: string) => `${PROBE_MOUNT_PATH}/${file}`;
+
+export function sdkProbeClient(info: ClientTargetInfo): PodClient {
+  const container = clientContainer(info, 'sdk-probe');
+  const probe = container ? inContainer('sdk-probe.mjs') : SDK_PROBE_PATH;
+  const { call, ...client } = probeClient(
+    'sdk-probe',
+    'podSdkProbe',
+    () => ['env', `AWS_REGION=${info.region}`, 'node', probe],
+    container,
+  );
+  return {
+    ...client,
     getRole: (pod, roleName) => call(pod, ['get-role', roleName], (json) => String(json.arn)),
     keepCalling: (pod, untilEpochMs) =>
       call(
@@ -223,4 +331,52 @@ export function sdkProbeClient(info: Pick<TargetInfo, 'region'>): PodClient {
   };
 }
 
-export const POD_CLIENT_NAMES: PodClientName[] = ['aws-cli', 'sdk-probe'];
+/** botocore from the pod's python3; a pinned one from the project's cache, with Debian's python3. */
+export function boto3Client(info: ClientTargetInfo, name: PodClientId = 'boto3'): PodClient {
+  const container = clientContainer(info, 'boto3');
+  const probe = container ? inContainer('boto3-probe.py') : BOTO3_PROBE_PATH;
+  return probeClient(
+    name,
+    'podBoto3Probe',
+    (pinned) =>
+      pinned
+        ? ['env', `AWS_REGION=${info.region}`, `PYTHONPATH=${pinned.path}`, pinned.interpreter, '-s', probe]
+        : ['env', `AWS_REGION=${info.region}`, 'python3', probe],
+    container,
+  );
+}
+
+/**
+ * aws-sdk v2: in a --client-image container the image's own; else from the project's cache (the pinned
+ * current release unless another is named).
+ */
+export function nodeV2Client(info: ClientTargetInfo, name: PodClientId = 'node-v2'): PodClient {
+  const container = clientContainer(info, 'node-v2');
+  if (container && !parsePodClientId(name).version) {
+    const probe = inContainer('node-v2-probe.cjs');
+    return probeClient(
+      name,
+      'podNodeV2Probe',
+      () => ['env', `AWS_REGION=${info.region}`, 'node', probe],
+      container,
+    );
+  }
+  const pinnedName = parsePodClientId(name).version ? name : (`node-v2@${PINNED_NODE_V2_VERSION}` as const);
+  const client = probeClient(pinnedName, 'podNodeV2Probe', (pinned) => [
+    'env',
+    `AWS_REGION=${info.region}`,
+    `PIC_AWS_SDK_DIR=${pinned?.path}`,
+    'node',
+    NODE_V2_PROBE_PATH,
+  ]);
+  return { ...client, name };
+}
+
+/** The client of that name (or name@version) for the target's pods. */
+export function podClientNamed(info: ClientTargetInfo & Pick<TargetInfo, 'pod'>, id: PodClientId): PodClient {
+  const { name } = parsePodClientId(id);
+  if (name === 'aws-cli') return awsCliClient(info);
+  if (name === 'sdk-probe') return sdkProbeClient(info);
+  if (name === 'boto3') return boto3Client(info, id);
+  return nodeV2Client(info, id);
+}

@@ -10,11 +10,14 @@ import { type FixtureHandle, FixtureStack } from '../fixtures/stack.ts';
 import { runIdLabelSelector } from '../helpers/naming.ts';
 import { setProgressOrigin } from '../helpers/progress.ts';
 import type { CapabilityName, TargetInfo } from '../targets/target.ts';
-import { awsCliClient, type PodClient, type PodClientName, sdkProbeClient } from './pod-clients.ts';
+import { defaultPodClients } from './pinned-clients.ts';
+import { POD_CLIENT_NAMES, type PodClient, type PodClientId, podClientNamed } from './pod-clients.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     target: TargetInfo;
+    /** --client, when given. */
+    podClients?: string[];
   }
 }
 
@@ -148,13 +151,30 @@ export function requireCapabilities(ctx: CaseContext, info: TargetInfo, ...names
   }
 }
 
-/** The in-pod client for a case, skipping when the target's pods cannot run it; notes which one ran. */
+/**
+ * The in-pod clients of this run: the runner hands them over (--client, else the target's defaults,
+ * pinned-clients.ts defaultPodClients); under plain vitest, the target's defaults.
+ */
+export function selectedPodClients(info: TargetInfo | undefined = inject('target')): PodClientId[] {
+  const asked = inject('podClients');
+  if (asked) return asked as PodClientId[];
+  if (!info) return [...POD_CLIENT_NAMES];
+  return defaultPodClients(
+    info.name,
+    (info.pod.clientContainers ?? []).map((container) => container.client),
+  );
+}
+
+/**
+ * The in-pod client for a case, skipping when the target's pods cannot run it; notes which one ran.
+ * Cases made per client loop over selectedPodClients(), so that --client picks them.
+ */
 export async function podClientFor(
   ctx: CaseContext,
   info: TargetInfo,
-  name: PodClientName,
+  name: PodClientId,
 ): Promise<PodClient> {
-  const client = name === 'aws-cli' ? awsCliClient(info) : sdkProbeClient(info);
+  const client = podClientNamed(info, name);
   requireCapabilities(ctx, info, client.capability);
   await ctx.annotate(`client: ${name}`, 'client');
   return client;

@@ -15,6 +15,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClients } from '../helpers/kube.ts';
 import { ConfigurationError } from '../runner/errors.ts';
 import type { RunSettings } from '../runner/settings.ts';
+import { clientContainers, withClientImages } from './eks/client-images.ts';
 import {
   contextForEndpoint,
   contextServer,
@@ -96,7 +97,18 @@ export function eksCapabilities(
     },
     podSdkProbe: {
       available: false,
-      reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
+      reason:
+        'the pod image has no node; run the JS SDK v3 probe in an image of yours with --client-image node-v3=IMAGE',
+    },
+    podBoto3Probe: {
+      available: false,
+      reason:
+        'the pod image is the AWS CLI; run the boto3 probe in an image of yours with --client-image python=IMAGE',
+    },
+    podNodeV2Probe: {
+      available: false,
+      reason:
+        'the pod image has no node; run the JS SDK v2 probe in an image of yours with --client-image node-v2=IMAGE',
     },
     podSandbox: { available: true, reason: 'pods are real pods on EKS nodes' },
     webIdentityFederation: {
@@ -370,6 +382,8 @@ export async function createEksTarget(
 
   const podImage = settings.podImage;
   const pod = eksPodSettings(settings);
+  const containers = clientContainers(settings.clientImages);
+  if (containers.length > 0) pod.clientContainers = containers;
   const info: TargetInfo = {
     name: 'eks',
     region,
@@ -379,7 +393,10 @@ export async function createEksTarget(
     kubeconfigPath: kubeconfigPath!,
     ...(kubeContext ? { kubeContext } : {}),
     pod,
-    capabilities: eksCapabilities(pod.image, podImage !== undefined, targetRoleAccount),
+    capabilities: withClientImages(
+      eksCapabilities(pod.image, podImage !== undefined, targetRoleAccount),
+      containers,
+    ),
     ...(targetRoleAccount ? { targetRoleAccount } : {}),
     runId,
     reportDir: settings.reportDir,

@@ -11,6 +11,11 @@ import {
 } from '@pod-identity-conformance/sim';
 import type { RunSettings } from '../runner/settings.ts';
 import {
+  podClientsNotChecked,
+  type SimulatorPodClientCapabilities,
+  simulatorPodClientCapabilities,
+} from './pod-client-capabilities.ts';
+import {
   AWS_SERVICES,
   type AwsService,
   type Capabilities,
@@ -53,6 +58,7 @@ export function embeddedCapabilities(
     enabled: false,
     reason: 'the simulator did not report a pod sandbox',
   },
+  podClients: SimulatorPodClientCapabilities = podClientsNotChecked('not checked'),
   targetRoleAccount?: SimHandle['targetRoleAccount'],
 ): Capabilities {
   return {
@@ -80,6 +86,7 @@ export function embeddedCapabilities(
       available: true,
       reason: "the simulator's STS verifies web identity tokens with the cluster issuer's keys",
     },
+    ...podClients,
   };
 }
 
@@ -88,6 +95,7 @@ export function embeddedTargetInfo(
   settings: RunSettings,
   runId: string,
   awsCliDir: string | undefined,
+  podClients?: SimulatorPodClientCapabilities,
 ): TargetInfo {
   const endpoints = Object.fromEntries(
     AWS_SERVICES.map((service) => [service, sim.awsEndpointUrl]),
@@ -101,7 +109,7 @@ export function embeddedTargetInfo(
     credentials: { ...sim.adminCredentials },
     kubeconfigPath: sim.kubeconfigPath,
     pod: simulatorPodSettings(settings),
-    capabilities: embeddedCapabilities(awsCliDir, sim.podSandbox, sim.targetRoleAccount),
+    capabilities: embeddedCapabilities(awsCliDir, sim.podSandbox, podClients, sim.targetRoleAccount),
     ...(sim.targetRoleAccount
       ? {
           targetRoleAccount: {
@@ -131,11 +139,14 @@ export async function createEmbeddedTarget(
     podToolDirs: harnessToolDirs(),
   };
   if (options.faults) process.stdout.write(`pod-identity-conformance: ${describeChaos(options.faults)}\n`);
-  const [sim, awsCliDir] = await Promise.all([startSim(options), awsCliDirectory()]);
+  const [sim, [awsCliDir, podClients]] = await Promise.all([
+    startSim(options),
+    awsCliDirectory().then(async (dir) => [dir, await simulatorPodClientCapabilities(dir)] as const),
+  ]);
   // Never a silent fallback: cases that need the sandbox skip, and the run says why once.
   if (!sim.podSandbox.enabled) process.stderr.write(`pod-identity-conformance: ${sim.podSandbox.reason}\n`);
   return {
-    info: embeddedTargetInfo(sim, settings, runId, awsCliDir),
+    info: embeddedTargetInfo(sim, settings, runId, awsCliDir, podClients),
     close: () => sim.close(),
   };
 }

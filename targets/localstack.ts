@@ -27,6 +27,7 @@ import {
   testcontainersEngine,
 } from './localstack/endpoint.ts';
 import { type IamCapabilities, probeIamCapabilities } from './localstack/probe.ts';
+import { simulatorPodClientCapabilities } from './pod-client-capabilities.ts';
 import type { Capabilities, Target, TargetInfo } from './target.ts';
 
 export const LOCALSTACK_DEFAULT_REGION = 'us-east-1';
@@ -111,9 +112,10 @@ export async function createLocalstackTarget(
       }),
       awsCliDirectory(),
     ]);
+    const podClients = await simulatorPodClientCapabilities(awsCliDir);
     release.push(() => sim.close());
     const pods = {
-      ...embeddedCapabilities(awsCliDir, sim.podSandbox),
+      ...embeddedCapabilities(awsCliDir, sim.podSandbox, podClients),
       webIdentityFederation: {
         available: false,
         reason:

@@ -22,6 +22,10 @@ export const CAPABILITY_NAMES = [
   'podAwsCli',
   /** Pods can run the project's JS SDK v3 probe (needs `node` in the pod). */
   'podSdkProbe',
+  /** Pods can run the project's boto3 probe (needs `python3` with botocore in the pod). */
+  'podBoto3Probe',
+  /** Pods can run the project's JS SDK v2 probe (needs `node` and `aws-sdk` v2). */
+  'podNodeV2Probe',
   /**
    * Pods see what a pod on an EKS node sees: their own network (the agent at 169.254.170.23, IMDS at
    * 169.254.169.254), volumes at their real paths, the environment as stored.
@@ -50,6 +54,15 @@ export interface AwsCredentialsInfo {
   sessionToken?: string;
 }
 
+/** A container of the test pods that runs one client in an image of the user's (--client-image). */
+export interface ClientContainer {
+  /** The client it runs: boto3, sdk-probe, node-v2, aws-cli. */
+  client: string;
+  image: string;
+  /** The container's name in the pod: client-<client>. */
+  name: string;
+}
+
 export interface PodSettings {
   image: string;
   /** Command that keeps the pod running so the suites can exec into it. */
@@ -59,6 +72,8 @@ export interface PodSettings {
   tolerations?: Array<Record<string, string | number>>;
   /** Environment added to every test container (e.g. AWS_EC2_METADATA_DISABLED on real nodes). */
   env: Record<string, string>;
+  /** --client-image: more containers, each running a probe in the user's image. */
+  clientContainers?: ClientContainer[];
 }
 
 /**

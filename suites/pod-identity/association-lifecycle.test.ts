@@ -5,7 +5,6 @@
 
 import {
   type Association,
-  awsCliClient,
   type CaseContext,
   callerIdentityOnceAvailable,
   createAssociation,
@@ -19,9 +18,10 @@ import {
   type Pod,
   type PodClient,
   podClientFor,
+  podClientNamed,
   type Role,
   type RunContext,
-  sdkProbeClient,
+  selectedPodClients,
   type Tracked,
   useSuiteRun,
 } from 'pod-identity-conformance/suite';
@@ -54,11 +54,14 @@ describe('association lifecycle', () => {
     );
   });
 
-  /** The client these cases use: the AWS CLI where pods have it, else the SDK probe. */
+  /** The client these cases use: the first of the run's clients the pods can run (the AWS CLI first). */
   async function lifecycleClient(ctx: CaseContext): Promise<PodClient> {
     const { info } = suite;
-    const preferred = info.capabilities.podAwsCli.available ? awsCliClient(info) : sdkProbeClient(info);
-    return podClientFor(ctx, info, preferred.name);
+    const clients = selectedPodClients(info);
+    const runnable = clients.find(
+      (name) => info.capabilities[podClientNamed(info, name).capability].available,
+    );
+    return podClientFor(ctx, info, runnable ?? clients[0] ?? 'aws-cli');
   }
 
   /** A new pod whose credentials are the expected role's, recreated while the change propagates. */

@@ -6,10 +6,10 @@ import {
   createAssociatedApp,
   escapeRegExp,
   expectUnconfirmed,
-  POD_CLIENT_NAMES,
   type Pod,
   podClientFor,
   type Role,
+  selectedPodClients,
   useSuiteRun,
 } from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ describe('credentials', () => {
     ({ role, pod } = await createAssociatedApp(suite.run, suite.stack, { purpose: 'credentials' }));
   });
 
-  for (const clientName of POD_CLIENT_NAMES) {
+  for (const clientName of selectedPodClients()) {
     it(`the pod is the associated role's session assumed-role/ROLE/eks-CLUSTER-POD-… [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       const client = await podClientFor(ctx, info, clientName);

@@ -35,7 +35,6 @@ import {
   irsaTrustPolicy,
   NotYet,
   noteForReport,
-  POD_CLIENT_NAMES,
   type Pod,
   type PodCallResult,
   type PodClient,
@@ -45,6 +44,7 @@ import {
   requireCapabilities,
   STS_AUDIENCE,
   sdkProbeClient,
+  selectedPodClients,
   TOKEN_VOLUME_NAME,
   type Tracked,
   useSuiteRun,
@@ -179,7 +179,7 @@ describe('IRSA', () => {
     expect(mount?.readOnly).toBe(true);
   });
 
-  for (const clientName of POD_CLIENT_NAMES) {
+  for (const clientName of selectedPodClients()) {
     it(`the IRSA pod is a session of the IRSA role, through AssumeRoleWithWebIdentity [${clientName}]`, async (ctx) => {
       requireIrsa(ctx);
       const client = await podClientFor(ctx, suite.info, clientName);
@@ -254,7 +254,7 @@ describe('IRSA', () => {
     expect(volumes, `no ${IRSA_VOLUME_NAME} volume`).not.toContain(IRSA_VOLUME_NAME);
   });
 
-  for (const clientName of POD_CLIENT_NAMES) {
+  for (const clientName of selectedPodClients()) {
     it(`that pod is a session of the Pod Identity role [${clientName}]`, async (ctx) => {
       requireIrsa(ctx);
       const client = await podClientFor(ctx, suite.info, clientName);

@@ -15,12 +15,12 @@ import {
   createServiceAccount,
   DiagnosedFailure,
   isPodIdentityMutated,
-  POD_CLIENT_NAMES,
   type Pod,
   type PodCallResult,
   podClientFor,
   type Role,
   requireCapabilities,
+  selectedPodClients,
   useSuiteRun,
 } from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -99,7 +99,7 @@ describe('isolation', () => {
     );
   });
 
-  for (const clientName of POD_CLIENT_NAMES) {
+  for (const clientName of selectedPodClients()) {
     it(`a service account without an association gets no credentials [${clientName}]`, async (ctx) => {
       const client = await podClientFor(ctx, suite.info, clientName);
       expect(isPodIdentityMutated(unassociatedPod.stored)).toBe(false);

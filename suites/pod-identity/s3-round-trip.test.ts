@@ -10,9 +10,9 @@ import {
   callerIdentityOnceAvailable,
   createAssociatedApp,
   createBucket,
-  POD_CLIENT_NAMES,
   type Pod,
   podClientFor,
+  selectedPodClients,
   useSuiteRun,
 } from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('s3 round trip', () => {
     }));
   });
 
-  for (const clientName of POD_CLIENT_NAMES) {
+  for (const clientName of selectedPodClients()) {
     it(`a file copied from the pod to S3 reads back byte-identical [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       const client = await podClientFor(ctx, info, clientName);

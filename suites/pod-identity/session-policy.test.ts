@@ -12,12 +12,12 @@ import {
   createPodOnceAssociationApplies,
   createRole,
   createServiceAccount,
-  POD_CLIENT_NAMES,
   type Pod,
   type PodCallResult,
   type PodClient,
   podClientFor,
   requireCapabilities,
+  selectedPodClients,
   useSuiteRun,
 } from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +91,7 @@ describe('session policy', () => {
         : `failed: ${result.message}`;
   }
 
-  for (const clientName of POD_CLIENT_NAMES) {
+  for (const clientName of selectedPodClients()) {
     it(`the pod may write where role and session policy both allow, not where only the role does [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       requireCapabilities(ctx, info, 'iamEnforcement');

@@ -13,12 +13,12 @@ import {
   createPodOnceAssociationApplies,
   createRole,
   createServiceAccount,
-  POD_CLIENT_NAMES,
   type Pod,
   type PodCallResult,
   type PodClient,
   podClientFor,
   requireCapabilities,
+  selectedPodClients,
   useSuiteRun,
 } from 'pod-identity-conformance/suite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ describe('session tags', () => {
         : `failed: ${result.message}`;
   }
 
-  for (const clientName of POD_CLIENT_NAMES) {
+  for (const clientName of selectedPodClients()) {
     it(`the pod may write under its namespace's prefix, not under another's [${clientName}]`, async (ctx) => {
       const { info, run } = suite;
       requireCapabilities(ctx, info, 'iamEnforcement', 'sessionTags');

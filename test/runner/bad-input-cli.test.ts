@@ -262,8 +262,36 @@ const RUN_CONTROLS: BadInput[] = [
   { args: ['-t=x'], says: '-t=x would make "=x" the value of -t (--case)' },
 ];
 
+/** --client and --client-image (the in-pod clients). */
+const POD_CLIENTS: BadInput[] = [
+  {
+    args: ['--client', 'boto'],
+    says: 'unknown client "boto"; choose one of: aws-cli, sdk-probe, boto3, node-v2, e.g. --client boto3',
+  },
+  { args: ['--client', ''], says: '--client is empty; give a client: aws-cli, sdk-probe, boto3 or node-v2' },
+  {
+    args: ['--client', 'node-v2@3.0.0'],
+    says: 'client "node-v2@3.0.0": a release can be pinned only as node-v2@2.X.Y (aws-sdk from the npm registry) or boto3@1.29.27',
+  },
+  { args: ['--client', 'aws-cli@2.15.0'], says: 'client "aws-cli@2.15.0": a release can be pinned only as' },
+  { env: { PIC_CLIENT: 'boto3,x' }, says: 'unknown client "x" (from PIC_CLIENT)' },
+  {
+    args: ['--target', 'eks', '--client-image', 'ruby=app:1'],
+    says: 'malformed client image "ruby=app:1"; give PROBE=IMAGE with PROBE one of python, node-v3, node-v2, aws-cli',
+  },
+  {
+    args: ['--target', 'eks', '--client-image', 'python=Bad Image'],
+    says: 'client image "python=Bad Image": malformed image "Bad Image"',
+  },
+  { args: ['--client-image', 'python=app:1'], says: '--client-image applies only to the eks target' },
+  {
+    args: ['--target', 'eks', '--client', 'node-v2@2.1400.0'],
+    says: '--client node-v2@2.1400.0: a pinned release runs only on the embedded and localstack targets; on eks run your own image with --client-image',
+  },
+];
+
 describe('bad input through the runner: exit 2, one line, nothing started or written', () => {
-  it.each([...FLAGS, ...ENVIRONMENT, ...CONFIG_FILE, ...OTHER_TARGET, ...RUN_CONTROLS])(
+  it.each([...FLAGS, ...ENVIRONMENT, ...CONFIG_FILE, ...OTHER_TARGET, ...RUN_CONTROLS, ...POD_CLIENTS])(
     '$args $env $config: $says',
     async ({ args = [], env = {}, config, says }) => {
       if (config) await writeFile(join(work, CONFIG), JSON.stringify(config));

@@ -17,6 +17,7 @@ const SABOTAGED_RUNNER = fileURLToPath(new URL('./sabotaged-runner.ts', import.m
 
 /** Every case but the SDK probe variants: the defects here do not depend on the in-pod client. */
 export const WITHOUT_SDK_PROBE = '^(?!.*\\[sdk-probe\\])';
+const DEFECT_CHECK_CLIENTS = ['aws-cli', 'sdk-probe'];
 
 /** A broken simulator must not cost a minute per wait: a healthy one answers within a second or two. */
 export const BROKEN_RUN_WAIT_SECONDS = 5;
@@ -95,6 +96,8 @@ export interface SabotagedRunOptions {
   files: string[];
   /** --case; default: every case but the SDK probe variants. */
   casePattern?: string;
+  /** --client; default aws-cli and sdk-probe, the clients the defect checks are written for. */
+  clients?: string[];
   waitTimeoutSeconds?: number;
   /** With agentServesRoleArn: create that role first, assumable by EKS (default true). */
   createDecoyRole?: boolean;
@@ -120,6 +123,7 @@ async function runSabotagedNow(options: SabotagedRunOptions): Promise<SuiteRunRe
       ...options.files.flatMap((file) => ['--file', file]),
       '--case',
       options.casePattern ?? WITHOUT_SDK_PROBE,
+      ...(options.clients ?? DEFECT_CHECK_CLIENTS).flatMap((client) => ['--client', client]),
       '--wait-timeout',
       String(options.waitTimeoutSeconds ?? BROKEN_RUN_WAIT_SECONDS),
       '--report-dir',

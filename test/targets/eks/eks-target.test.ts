@@ -217,7 +217,7 @@ describe('eks target against a standalone simulator', () => {
       if (testCase.name.includes('[sdk-probe]')) {
         expect(testCase.skipped, testCase.name).toEqual({
           message:
-            'needs podSdkProbe: the pod image has no node; the SDK probe runs only on the embedded target',
+            'needs podSdkProbe: the pod image has no node; run the JS SDK v3 probe in an image of yours with --client-image node-v3=IMAGE',
         });
       } else {
         expect(testCase.skipped, `${testCase.classname} › ${testCase.name}`).toBeUndefined();

@@ -134,7 +134,8 @@ describe('createEksTarget', () => {
       expect(info.endpoints).toEqual(endpointsFromEnvironment({ AWS_ENDPOINT_URL: sim.awsEndpointUrl }));
       expect(info.capabilities.podSdkProbe).toEqual({
         available: false,
-        reason: 'the pod image has no node; the SDK probe runs only on the embedded target',
+        reason:
+          'the pod image has no node; run the JS SDK v3 probe in an image of yours with --client-image node-v3=IMAGE',
       });
       expect(Object.values(info.capabilities).filter((c) => c.available)).toHaveLength(5);
       expect(info.capabilities.podSandbox.available).toBe(true);
