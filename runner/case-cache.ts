@@ -1,5 +1,6 @@
-// The case names of each suite file as its last full collection found them, keyed by the file's size
-// and mtime. An interrupted run lists the cases of files that never started from here (collecting
+// The case names of each suite file as its last full collection found them, keyed by the file and the
+// run's clients (a case per client: `--client` changes the names) and stamped with the file's size and
+// mtime. An interrupted run lists the cases of files that never started from here (collecting
 // them again would import every file: seconds, when the user is waiting for the exit), and falls back
 // to reading the source, where names built in loops stay templates.
 
@@ -32,20 +33,27 @@ async function load(path: string): Promise<Record<string, Entry>> {
 export async function rememberCases(
   path: string,
   files: ReadonlyArray<{ moduleId: string; cases: string[] }>,
+  clients: readonly string[] = [],
 ) {
   if (files.length === 0) return;
   const entries = await load(path);
   for (const file of files) {
     const stamp = await stampOf(file.moduleId);
-    if (stamp) entries[file.moduleId] = { stamp, cases: file.cases };
+    if (stamp) entries[keyOf(file.moduleId, clients)] = { stamp, cases: file.cases };
   }
   await mkdir(dirname(path), { recursive: true })
     .then(() => writeFile(path, JSON.stringify(entries)))
     .catch(() => {});
 }
 
-/** The remembered cases of a file, if the file has not changed since. */
-export async function rememberedCases(path: string, moduleId: string): Promise<string[] | undefined> {
-  const entry = (await load(path))[moduleId];
+const keyOf = (moduleId: string, clients: readonly string[]) => `${moduleId}|${clients.join(',')}`;
+
+/** The remembered cases of a file for these clients, if the file has not changed since. */
+export async function rememberedCases(
+  path: string,
+  moduleId: string,
+  clients: readonly string[] = [],
+): Promise<string[] | undefined> {
+  const entry = (await load(path))[keyOf(moduleId, clients)];
   return entry && entry.stamp === (await stampOf(moduleId)) ? entry.cases : undefined;
 }

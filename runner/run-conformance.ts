@@ -139,6 +139,12 @@ async function versionLine(packageRoot: string): Promise<string> {
 async function listCases(selection: SuiteSelection, deps: RunnerDeps): Promise<number> {
   const { listSuiteCases } = await import('./vitest-session.ts');
   const files = await listSuiteCases(selection, { stdout: deps.stdout, stderr: deps.stderr });
+  // A full collection: an interrupted run lists the files it never started from these names.
+  await rememberCases(
+    caseCachePath(selection.packageRoot),
+    files.filter((file) => file.errors.length === 0),
+    selection.podClients,
+  );
   const lines: string[] = [];
   for (const { name: suite } of selection.suites) {
     const suiteFiles = files.filter((file) => file.path.startsWith(`${suite}/`));
@@ -249,7 +255,12 @@ async function runSelected(
         if (earlierErrors.length > 0)
           outcome = { ...outcome, unhandledErrors: [...earlierErrors, ...outcome.unhandledErrors] };
         if (interrupts.signal) unstarted = await casesNeverStarted(selection, outcome, interrupts.signal);
-        else await rememberCases(caseCachePath(selection.packageRoot), collectedFiles(outcome));
+        else
+          await rememberCases(
+            caseCachePath(selection.packageRoot),
+            collectedFiles(outcome),
+            selection.podClients,
+          );
         const outstanding = await new RunLedger(
           ledgerPathFor(settings.reportDir, runId),
           runId,
@@ -381,7 +392,10 @@ async function casesNeverStarted(
   const files = await Promise.all(
     listed
       .filter((file) => !started.has(file.moduleId))
-      .map(async (file) => ({ ...file, cases: (await rememberedCases(cache, file.moduleId)) ?? file.cases })),
+      .map(async (file) => ({
+        ...file,
+        cases: (await rememberedCases(cache, file.moduleId, selection.podClients)) ?? file.cases,
+      })),
   );
   return unstartedFiles(files, selection.casePattern, signal);
 }

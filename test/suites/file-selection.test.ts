@@ -28,7 +28,7 @@ describe('resolveSuiteFiles', () => {
     const refused = resolveSuiteFiles(BUNDLED, ['credential']);
     await expect(refused).rejects.toBeInstanceOf(UsageError);
     await expect(refused).rejects.toThrow(
-      'unknown suite file "credential" in suite(s) pod-identity; choose one of: agent-hardening, association-lifecycle, cleanup, client-compatibility, credentials,',
+      'unknown suite file "credential" in suite(s) pod-identity; choose one of: agent-hardening, association-lifecycle, cleanup, client-compatibility, credential-refresh, credentials,',
     );
   });
 });
