@@ -43,6 +43,7 @@ import { type InstanceMetadataService, startInstanceMetadataService } from './im
 import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { unauthorized } from './kube/status.ts';
+import { resolveLatency, type SimLatency } from './latency.ts';
 import { deriveRandom } from './random.ts';
 import { trackPath, untrackPath } from './runtime/reaper.ts';
 import { NODE_LOCAL_ADDRESSES, NODE_NETWORK } from './runtime/sandbox/node.ts';
@@ -59,10 +60,26 @@ export {
 } from './aws/index.ts';
 export { chaosFaults } from './chaos.ts';
 export { decodeEksToken } from './kube/eks-token-authenticator.ts';
+export {
+  describeLatency,
+  EKS_LATENCY,
+  isLatencyProfileName,
+  LATENCY_PROFILE_NAMES,
+  LATENCY_PROFILES,
+  resolveLatency,
+  scaleLatency,
+} from './latency.ts';
 export { createSeededRandom } from './random.ts';
 export { awsCliDirectory, installationToolDirs } from './runtime/host-path.ts';
 export { SABOTAGE_FLAGS } from './sabotage.ts';
-export type { Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
+export type {
+  LatencyProfileName,
+  Sabotage,
+  SimFaults,
+  SimHandle,
+  SimLatency,
+  SimOptions,
+} from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
 
@@ -102,7 +119,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       `startSim: cluster name '${clusterName}' is not a valid EKS cluster name (1-100 characters, [0-9A-Za-z][A-Za-z0-9-_]*)`,
     );
   }
-  const faults = options.faults ?? {};
+  const latency = resolveLatency(options.latency);
+  const faults = withLatencyDelays(options.faults ?? {}, latency);
   const sabotage = options.sabotage ?? {};
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'pic-sim-')));
@@ -155,6 +173,14 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       podSandbox: options.podSandbox,
       ...(options.podToolDirs ? { podToolDirs: options.podToolDirs } : {}),
       ...(kubeFaults ? { faults: kubeFaults } : {}),
+      latency: {
+        podStart: {
+          schedulingMs: latency.podSchedulingMs,
+          imagePullMs: latency.imagePullMs,
+          containerStartMs: latency.containerStartMs,
+        },
+        namespaceDeletionMs: latency.namespaceDeletionMs,
+      },
     }).then((sim) => (kube = sim));
     const startingAws = options.externalAws
       ? startExternalAws(
@@ -173,6 +199,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
           endpoints,
           faults,
           sabotage,
+          latency,
         );
     // Wait for both, so that when one fails the other is still known and closed.
     const [kubeResult, awsResult] = await Promise.allSettled([startingKube, startingAws]);
@@ -284,6 +311,19 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   }
 }
 
+/** A latency profile's propagation delays, where they are longer than the faults' own. */
+function withLatencyDelays(faults: SimFaults, latency: SimLatency): SimFaults {
+  const longer = (a?: number, b?: number) => (a || b ? Math.max(a ?? 0, b ?? 0) : undefined);
+  return {
+    ...faults,
+    iamPropagationDelayMs: longer(faults.iamPropagationDelayMs, latency.iamPropagationDelayMs),
+    associationPropagationDelayMs: longer(
+      faults.associationPropagationDelayMs,
+      latency.associationPropagationDelayMs,
+    ),
+  };
+}
+
 /**
  * Sandbox mode: serves the agent on its link-local addresses in the node's network, and relays the AWS
  * endpoints pods use from the node's address (same port) to where they listen. Returns the URL a pod
@@ -355,6 +395,7 @@ async function startEmbeddedAws(
   endpoints: Closable[],
   faults: SimFaults,
   sabotage: Sabotage,
+  latency: SimLatency,
 ): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
   const awsSim = await startAwsSim({
     accountId,
@@ -366,6 +407,7 @@ async function startEmbeddedAws(
       throttleRate: faults.throttleRate,
       serverErrorRate: faults.serverErrorRate,
       droppedConnectionRate: faults.droppedConnectionRate,
+      ...(latency.apiMs ? { serviceLatencyMs: latency.apiMs } : {}),
     },
   });
   endpoints.push(awsSim);

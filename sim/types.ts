@@ -2,8 +2,10 @@
 // standalone `npm run sim` are thin wrappers around it.
 
 import type { ImdsSettings } from './imds/server.ts';
+import type { LatencyProfileName, SimLatency } from './latency.ts';
 import type { Sabotage } from './sabotage.ts';
 
+export type { LatencyProfileName, SimLatency } from './latency.ts';
 export type { Sabotage } from './sabotage.ts';
 
 export interface SimFaults {
@@ -53,6 +55,11 @@ export interface SimOptions {
    */
   imds?: ImdsSettings;
   faults?: SimFaults;
+  /**
+   * Make the simulator as slow as a real cluster where one is slow (sim/latency.ts): `'eks'`, or the
+   * waits spelled out. Propagation delays join those of `faults` (the longer one wins).
+   */
+  latency?: SimLatency | LatencyProfileName;
   /**
    * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
    * simulator's own; EKS, EKS Auth and the agent stay in the simulator and assume roles through it.

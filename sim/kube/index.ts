@@ -11,7 +11,7 @@ import type { V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import { PodRuntime } from '../runtime/pod-runtime.ts';
 import { trackPath, untrackPath } from '../runtime/reaper.ts';
 import { NODE_NETWORK, NodeSandbox, SandboxUnavailable } from '../runtime/sandbox/node.ts';
-import type { PodRuntimeHost } from '../runtime/types.ts';
+import type { PodRuntimeHost, PodStartLatency } from '../runtime/types.ts';
 import type { KubeContext } from './context.ts';
 import type { TokenAuthenticator } from './eks-token-authenticator.ts';
 import { resolveApiServerLimits } from './http-limits.ts';
@@ -75,6 +75,8 @@ export interface KubeSimOptions {
   maxRequestBodyBytes?: number;
   /** Injected API server faults: 429/500 answers and slow reads on plain REST calls. */
   faults?: ApiServerFaults;
+  /** Latency profile (sim/latency.ts): pod start, and how long namespace deletion takes. */
+  latency?: { podStart?: PodStartLatency; namespaceDeletionMs?: number };
 }
 
 /** How pods run, and why. */
@@ -206,6 +208,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     tokenRefreshFraction: options.tokenRefreshFraction,
     maxGracePeriodSeconds: options.maxGracePeriodSeconds,
     restartBackoffMs: options.restartBackoffMs,
+    ...(options.latency?.podStart ? { podStartLatency: options.latency.podStart } : {}),
     node: nodeSandbox,
   });
 
@@ -227,6 +230,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     podAdmissionHooks,
     spawnEnvHooks,
     resources: new Map(),
+    ...(options.latency?.namespaceDeletionMs
+      ? { namespaceDeletionMs: options.latency.namespaceDeletionMs }
+      : {}),
   };
   pods = new PodsResource(ctx);
   const namespaces = new NamespacesResource(ctx);

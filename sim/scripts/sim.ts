@@ -8,13 +8,20 @@
 //                  [--without-agent-addon]   # a cluster without the pod identity agent add-on/DaemonSet
 //                  [--pod-sandbox auto|required|off]   # pods in namespaces of their own (default: where possible)
 //                  [--imds-tokens optional|required] [--imds-hop-limit N]   # the node's IMDS (default required, 1)
+//                  [--latency eks]   # as slow as EKS where EKS is slow (sim/latency.ts)
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
-import { startSim } from '../index.ts';
+import {
+  describeLatency,
+  isLatencyProfileName,
+  LATENCY_PROFILE_NAMES,
+  resolveLatency,
+  startSim,
+} from '../index.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N] [--latency eks]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -31,6 +38,7 @@ async function main(): Promise<void> {
     'pod-sandbox'?: string;
     'imds-tokens'?: string;
     'imds-hop-limit'?: string;
+    latency?: string;
     help?: boolean;
   };
   try {
@@ -44,6 +52,7 @@ async function main(): Promise<void> {
         'pod-sandbox': { type: 'string' },
         'imds-tokens': { type: 'string' },
         'imds-hop-limit': { type: 'string' },
+        latency: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -87,6 +96,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const latency = values.latency;
+  if (latency !== undefined && !isLatencyProfileName(latency)) {
+    process.stderr.write(
+      `--latency must be one of ${LATENCY_PROFILE_NAMES.join(', ')}, got '${latency}'\n${USAGE}\n`,
+    );
+    process.exit(2);
+  }
+
   let sim: Awaited<ReturnType<typeof startSim>>;
   try {
     sim = await startSim({
@@ -97,6 +114,7 @@ async function main(): Promise<void> {
       ...(values['without-agent-addon'] ? { podIdentityAgentAddon: false } : {}),
       ...(values['pod-sandbox'] ? { podSandbox: values['pod-sandbox'] as 'auto' | 'required' | 'off' } : {}),
       imds: { httpTokens: imdsTokens, hopLimit },
+      ...(latency ? { latency } : {}),
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
@@ -137,6 +155,10 @@ async function main(): Promise<void> {
       ? `pod-identity-sim: instance metadata service on 169.254.169.254 (tokens ${sim.imds.httpTokens}, hop limit ${sim.imds.hopLimit})\n`
       : 'pod-identity-sim: no instance metadata service (it needs the pod sandbox and the embedded AWS)\n',
   );
+  if (latency)
+    process.stderr.write(
+      `pod-identity-sim: latency ${latency}: ${describeLatency(resolveLatency(latency))}\n`,
+    );
   process.stdout.write(`${out}ready\n`);
 }
 

@@ -233,6 +233,7 @@ export function createIamHandler(options: IamHandlerOptions): ServiceHandler {
         roleName,
         call.params.get('PolicyName') ?? '',
         required(call.params, 'PolicyDocument', 'policyDocument'),
+        options.propagationDelayMs,
       );
       return undefined;
     },
