@@ -300,6 +300,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       cluster: { name: clusterName, arn: cluster.arn },
       podSandbox: { ...kubeSim.podSandbox },
       ...(imds ? { imds: { ...imds.settings } } : {}),
+      agentUrl: agentServer.url,
       close: () => {
         closing ??= closeStarted();
         return closing;

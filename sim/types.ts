@@ -94,6 +94,8 @@ export interface SimHandle {
   podSandbox: { enabled: boolean; reason: string };
   /** The instance metadata service pods can reach on 169.254.169.254, when the simulator serves one. */
   imds?: { httpTokens: 'optional' | 'required'; hopLimit: number };
+  /** The agent on loopback (benchmarks; pods reach it on 169.254.170.23). Send `Host: 169.254.170.23`. */
+  agentUrl?: string;
   /** Stops every process and frees every port the simulator started. */
   close(): Promise<void>;
 }
