@@ -30,42 +30,35 @@ const DEFAULT_PARALLEL = 4;
 const LATENCY_PARALLEL = DEFAULT_PARALLEL;
 const SCALE_NS = quick ? [1, 10] : [1, 10, 50, 100];
 
-interface Sample {
-  /** Resident memory of the process tree, bytes. */
-  rss: number;
-  /** Processes of the tree: pid → command line. */
-  commands: Map<number, string>;
-}
+const PAGE_BYTES = 4096;
 
-/** The process tree under `rootPid`, read from /proc. */
-function sampleTree(rootPid: number): Sample {
+/** Resident memory (bytes) of the process tree under `rootPid`, and its pids, from /proc/PID/stat. */
+function sampleTree(rootPid: number): { rss: number; pids: number[] } {
   const children = new Map<number, number[]>();
-  const info = new Map<number, { rss: number; command: string }>();
+  const rss = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      info.set(Number(entry), { rss: kb * 1024, command });
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // After "pid (comm)": state ppid ... ; rss (pages) is the 24th field of the whole line.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      rss.set(Number(entry), Number(fields[21]) * PAGE_BYTES);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
     } catch {
       // The process ended while being read.
     }
   }
-  const sample: Sample = { rss: 0, commands: new Map() };
+  let total = 0;
+  const pids: number[] = [];
   const pending = [rootPid];
   while (pending.length > 0) {
     const pid = pending.pop()!;
-    const process = info.get(pid);
-    if (process) {
-      sample.rss += process.rss;
-      sample.commands.set(pid, process.command);
-    }
+    total += rss.get(pid) ?? 0;
+    pids.push(pid);
     pending.push(...(children.get(pid) ?? []));
   }
-  return sample;
+  return { rss: total, pids };
 }
 
 interface Measured {
@@ -80,8 +73,15 @@ interface Measured {
 const AWS_CLI = /(^|\/)aws( |$)/;
 const PROBE = /sdk-probe\.mjs |scale-check\.mjs /;
 
-/** Runs a command, sampling its process tree every 20 ms for memory and client processes. */
-async function measure(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+/**
+ * Runs a command, sampling its process tree every 50 ms for memory and, with `countClients`, for the
+ * in-pod client processes (each lives a few hundred ms: the AWS CLI's or node's start alone).
+ */
+async function measure(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  countClients = false,
+): Promise<Measured> {
   const started = performance.now();
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env });
   let stdout = '';
@@ -89,17 +89,29 @@ async function measure(argv: string[], env: NodeJS.ProcessEnv = process.env): Pr
     stdout += chunk.toString('utf8');
   });
   let peak = 0;
+  const seen = new Set<number>();
   const aws = new Set<number>();
   const probe = new Set<number>();
   const sampler = setInterval(() => {
     const sample = sampleTree(child.pid!);
     peak = Math.max(peak, sample.rss);
-    for (const [pid, command] of sample.commands) {
+    if (!countClients) return;
+    for (const pid of sample.pids) {
+      if (seen.has(pid)) continue;
+      let command: string;
+      try {
+        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      } catch {
+        continue;
+      }
+      // Seen again after an exec (env → node, a shell → aws), so looked at until it is a client.
       if (PROBE.test(command)) probe.add(pid);
       else if (command.split(' ').some((arg) => AWS_CLI.test(arg)) && / (sts|s3|s3api) /.test(command))
         aws.add(pid);
+      else continue;
+      seen.add(pid);
     }
-  }, 20);
+  }, 50);
   const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
   clearInterval(sampler);
   return {
@@ -122,18 +134,14 @@ function lastJsonLine(text: string): Record<string, unknown> {
 }
 
 /** The suite through the runner; with its summary.md's time by phase. */
-async function runSuite(extraArgs: string[]): Promise<Measured & { phases: string }> {
+async function runSuite(extraArgs: string[], countClients = false): Promise<Measured & { phases: string }> {
   const reportDir = mkdtempSync(join(tmpdir(), 'pic-perf-'));
   try {
-    const measured = await measure([
-      process.execPath,
-      runner,
-      '--suite',
-      'pod-identity',
-      '--report-dir',
-      reportDir,
-      ...extraArgs,
-    ]);
+    const measured = await measure(
+      [process.execPath, runner, '--suite', 'pod-identity', '--report-dir', reportDir, ...extraArgs],
+      process.env,
+      countClients,
+    );
     const summary = readFileSync(join(reportDir, 'summary.md'), 'utf8');
     const phases = /## Time by phase\n([\s\S]*?)\n## /.exec(summary)?.[1]?.trim() ?? '';
     return { ...measured, phases };
@@ -228,7 +236,7 @@ const figures = lastJsonLine((await measure([process.execPath, here('../sim/benc
   execOverheadMs: number;
 };
 
-const plain = await runSuite([]);
+const plain = await runSuite([], true);
 if (plain.exitCode !== 0) throw new Error(`the suite failed without a profile (exit ${plain.exitCode})`);
 const processFloorS = await processStartsAlone(plain.clientStarts);
 
