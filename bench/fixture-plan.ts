@@ -14,7 +14,14 @@ export type Wait =
   | 'podStart'
   | 'namespaceDeletion'
   /** A client's first call in a pod: the agent's EKS Auth call, which assumes the role through STS. */
-  | 'podCredentials';
+  | 'podCredentials'
+  /**
+   * A client in a pod without an association: its default credential chain ends at the instance
+   * metadata service, whose token request a hop limit of 1 never answers; both clients give up after
+   * their default 1 s timeout (botocore `metadata_service_timeout`, the JS SDK's `fromInstanceMetadata`).
+   * Not a profile figure: the same with or without one.
+   */
+  | 'noCredentialsTimeout';
 
 export interface PlanStep {
   id: string;
@@ -103,7 +110,10 @@ export const POD_IDENTITY_PLAN: FilePlan[] = [
       { id: 'podB', waits: ['podStart'], after: ['bAssociationApplied'] },
       // The unassociated pods need only their namespaces.
       { id: 'unassociatedPods', waits: ['podStart'], after: ['namespaces'] },
-      cases(['podB', 'unassociatedPods', 'aassociation'], [...whoami, { api: 's3', calls: 2 }]),
+      cases(
+        ['podB', 'unassociatedPods', 'aassociation'],
+        ['noCredentialsTimeout', 'noCredentialsTimeout', ...whoami, { api: 's3', calls: 2 }],
+      ),
       teardown({ associations: true, roles: true, bucket: true }),
     ],
   },
@@ -168,7 +178,7 @@ export const POD_IDENTITY_PLAN: FilePlan[] = [
           // Deleted: deletion applies at once; a new pod gets nothing.
           { api: 'eks', calls: 3 },
           'podStart',
-          { api: 'sts' },
+          'noCredentialsTimeout',
         ],
         after: ['firstPod'],
       },

@@ -21,6 +21,9 @@ export interface SuiteFloor {
   files: FileFloor[];
 }
 
+/** The clients' default instance metadata timeout (botocore, the JS SDK): 1 s. */
+const CLIENT_IMDS_TIMEOUT_MS = 1_000;
+
 /** How long a wait lasts under the profile; pod starts are resolved against the image pull. */
 function waitMs(wait: Wait, profile: SimLatency): number {
   const api = (service: string) => profile.apiMs?.[service] ?? 0;
@@ -34,6 +37,8 @@ function waitMs(wait: Wait, profile: SimLatency): number {
       return profile.namespaceDeletionMs ?? 0;
     case 'podCredentials':
       return api('eks-auth') + api('sts');
+    case 'noCredentialsTimeout':
+      return CLIENT_IMDS_TIMEOUT_MS;
     case 'podStart':
       return 0; // see ImageCache
   }

@@ -105,6 +105,8 @@ async function measure(
         continue;
       }
       // Seen again after an exec (env → node, a shell → aws), so looked at until it is a client.
+      // A shell or env in front of a client is not one (the client it starts is counted itself).
+      if (/^(\S*\/)?(sh|bash|env) /.test(command)) continue;
       if (PROBE.test(command)) probe.add(pid);
       else if (command.split(' ').some((arg) => AWS_CLI.test(arg)) && / (sts|s3|s3api) /.test(command))
         aws.add(pid);
