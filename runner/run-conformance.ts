@@ -460,6 +460,14 @@ async function writePreflightReports(
     runErrors: [],
     teardown: [],
     preflight: checks,
+    // Nothing ran after the preflight: its time is all there is.
+    phases: {
+      targetStartMs: Date.now() - startedAt.getTime(),
+      suiteFilesMs: 0,
+      files: [],
+      runTeardownMs: 0,
+      targetStopMs: 0,
+    },
   };
   try {
     await createReportDir(settings.reportDir);
