@@ -331,6 +331,20 @@ export const RUN_OPTIONS = [
     numeric: true,
   },
   {
+    key: 'latency',
+    flag: 'latency',
+    kind: 'string',
+    env: 'PIC_LATENCY',
+    valueName: 'PROFILE',
+    description:
+      'embedded target: make the simulator as slow as a real cluster where one is slow (eks: pod scheduling and image pull, IAM and association propagation, EKS Auth and STS, namespace deletion; figures in sim/README.md)',
+    // The simulator's profile names (LATENCY_PROFILE_NAMES); the CLI does not load the simulator to parse options.
+    choices: ['eks'],
+    targets: ['embedded'],
+    expects: 'a latency profile: eks',
+    example: 'eks',
+  },
+  {
     key: 'parallel',
     flag: 'parallel',
     kind: 'string',

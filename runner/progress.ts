@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import type { ReportedHookContext, Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import { type LedgerRecord, parseLedgerLine } from '../helpers/ledger.ts';
 import type { ProgressEvent } from '../helpers/progress.ts';
+import type { FilePhaseTimes } from './phases.ts';
 import { caseName } from './results.ts';
 
 export interface ProgressOptions {
@@ -27,6 +28,10 @@ const TAIL_INTERVAL_MS = 250;
 
 interface FileState {
   startedAt: number;
+  /** When its first case was ready, its afterAll teardown started, it ended (phase times, phases.ts). */
+  setUpEndedAt?: number;
+  teardownStartedAt?: number;
+  endedAt?: number;
   setUpDone: boolean;
   tearingDown: boolean;
   created: string[];
@@ -78,6 +83,7 @@ export class ProgressReporter implements Reporter {
     const state = this.#files.get(test.module.moduleId);
     if (!state || state.setUpDone) return;
     state.setUpDone = true;
+    state.setUpEndedAt = Date.now();
     await this.#tail();
     const created = state.created.length > 0 ? `; created ${countByKind(state.created)}` : '';
     this.#line(
@@ -104,18 +110,25 @@ export class ProgressReporter implements Reporter {
     const state = this.#files.get(moduleId);
     if (!state || state.tearingDown) return;
     state.tearingDown = true;
+    state.teardownStartedAt = Date.now();
     this.#line(`  ${this.#name(moduleId)}: teardown`);
   }
 
   async onTestModuleEnd(module: TestModule): Promise<void> {
     await this.#tail();
     const state = this.#files.get(module.moduleId);
+    if (state) state.endedAt = Date.now();
     const cases = [...module.children.allTests()].map((test) => test.result().state);
     const count = (state_: string) => cases.filter((s) => s === state_).length;
     const deleted = state && state.deleted > 0 ? `; deleted ${state.deleted}` : '';
     this.#line(
       `■ ${this.#name(module.moduleId)}: ${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped in ${seconds(Date.now() - (state?.startedAt ?? Date.now()))}${deleted}`,
     );
+  }
+
+  /** How long each file spent in set-up, cases and teardown (for summary.md's phase times). */
+  filePhases(): FilePhaseTimes[] {
+    return [...this.#files].map(([moduleId, state]) => filePhaseTimes(this.#name(moduleId), state));
   }
 
   #name(moduleId: string): string {
@@ -198,6 +211,21 @@ export class ProgressReporter implements Reporter {
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** A file's phases from its timestamps: a phase that never started counts 0; one cut short ends with the file. */
+function filePhaseTimes(file: string, state: FileState): FilePhaseTimes {
+  const ended = state.endedAt ?? Date.now();
+  const setUpEnded = state.setUpEndedAt ?? state.teardownStartedAt ?? ended;
+  const teardownStarted = state.teardownStartedAt ?? ended;
+  return {
+    file,
+    startedAt: state.startedAt,
+    endedAt: ended,
+    setUpMs: setUpEnded - state.startedAt,
+    casesMs: Math.max(0, teardownStarted - setUpEnded),
+    teardownMs: ended - teardownStarted,
+  };
 }
 
 /** "2 namespace, 1 iam-role": what a set-up created, by kind (the names are in --verbose). */

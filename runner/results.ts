@@ -8,6 +8,7 @@ import type { SerializedError, TestCase, TestModule, TestSuite } from 'vitest/no
 import { type CauseId, causeOf } from '../diagnosis/causes.ts';
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import type { PreflightCheck, TargetName } from '../targets/target.ts';
+import type { RunPhaseTimes } from './phases.ts';
 import { type SuiteFolder, suiteFileOf } from './suites.ts';
 import type { TeardownResult } from './teardown.ts';
 import type { ToolInfo } from './version.ts';
@@ -75,6 +76,8 @@ export interface RunReport {
   teardown: TeardownResult[];
   /** The target's checks before anything was created (eks), when it made any. */
   preflight?: PreflightCheck[];
+  /** Where the time went: target start, the files' provisioning, cases and teardown, target stop. */
+  phases?: RunPhaseTimes;
 }
 
 declare module 'vitest' {

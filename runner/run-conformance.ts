@@ -26,6 +26,7 @@ import { InterruptHandler, SIGNAL_EXIT_CODES, type SignalSource } from './interr
 import { type LeftoverScope, leftoverHint, leftoverScope } from './janitor-hint.ts';
 import { renderJunit } from './junit.ts';
 import { DEFAULT_PARALLEL_FILES } from './options.ts';
+import { filesWallMs, type RunPhaseTimes } from './phases.ts';
 import { PreflightError, preflightLine } from './preflight.ts';
 import { type OutputStream, redactingStream } from './redacting-stream.ts';
 import { checkReportDirUsable, createReportDir } from './report-dir.ts';
@@ -193,10 +194,20 @@ async function runSelected(
     const earlierRounds: FileReport[][] = [];
     // --bail stopped the run (the last repetition).
     let bailed = false;
+    // Time by phase (summary.md): each phase's end minus its start, as it happens.
+    const phases: RunPhaseTimes = {
+      targetStartMs: 0,
+      suiteFilesMs: 0,
+      files: [],
+      runTeardownMs: 0,
+      targetStopMs: 0,
+    };
+    let phaseStarted = Date.now();
     try {
       try {
         // Interrupted before it started: nothing to start, only the reports to write.
         target = interrupts.signal ? undefined : await startTarget(settings, runId, deps);
+        phases.targetStartMs = Date.now() - phaseStarted;
       } catch (error) {
         if (error instanceof PreflightError) {
           await writePreflightReports(error.checks, { settings, runId, startedAt }, deps, warn);
@@ -242,6 +253,7 @@ async function runSelected(
             abortSignal: interrupts.abortSignal,
             verbose: settings.verbose ?? false,
           }).catch((error: unknown): SuiteRunOutcome => ({ ...NO_OUTCOME, unhandledErrors: [error] }));
+          phases.files.push(...(outcome.filePhases ?? []));
           if (outcome.noTestFiles) warn(`${PREFIX} no test files in suite(s) ${settings.suites.join(', ')}`);
           if (outcome.abandoned)
             warn(`${PREFIX} the cancelled run did not stop; tearing down without waiting for it`);
@@ -275,10 +287,13 @@ async function runSelected(
         } else if (outstanding.length > 0) {
           const ledger = new RunLedger(ledgerPathFor(settings.reportDir, runId), runId);
           const bound = interrupts.signal ? INTERRUPTED_TEARDOWN_MS[settings.target] : undefined;
+          phaseStarted = Date.now();
           teardown = await deleteOutstanding(deps.teardown, info, outstanding, warn, scope, ledger, bound);
+          phases.runTeardownMs = Date.now() - phaseStarted;
         }
       }
     } finally {
+      phaseStarted = Date.now();
       if (target) {
         const closing = target.close().catch((error: unknown) => {
           warn(`${PREFIX} closing the ${settings.target} target failed: ${(error as Error).message}`);
@@ -289,7 +304,9 @@ async function runSelected(
             `${PREFIX} the ${settings.target} target did not close within ${bound / 1000} s; exiting without it`,
           );
       }
+      phases.targetStopMs = Date.now() - phaseStarted;
     }
+    phases.suiteFilesMs = filesWallMs(phases.files);
     const report: RunReport = {
       runId,
       tool: (await import('./version.ts')).toolInfo(deps.packageRoot),
@@ -320,6 +337,7 @@ async function runSelected(
       ...(kept ? { kept } : {}),
       teardown: teardown.map((t) => ({ ...t, ...(t.error ? { error: redact(t.error) } : {}) })),
       ...(target?.preflight ? { preflight: target.preflight } : {}),
+      phases,
     };
     // --repeat, --bail, --require-all (run-controls.ts): the repetitions merged into one case each, the
     // verdicts applied; the lines about them and about capability skips go before the result line.
@@ -483,6 +501,14 @@ async function writePreflightReports(
     runErrors: [],
     teardown: [],
     preflight: checks,
+    // Nothing ran after the preflight: its time is all there is.
+    phases: {
+      targetStartMs: Date.now() - startedAt.getTime(),
+      suiteFilesMs: 0,
+      files: [],
+      runTeardownMs: 0,
+      targetStopMs: 0,
+    },
   };
   try {
     await createReportDir(settings.reportDir);

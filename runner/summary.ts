@@ -6,6 +6,7 @@
 import { CAUSES, type CauseId } from '../diagnosis/causes.ts';
 import type { LedgerRecord } from '../helpers/ledger.ts';
 import { leftoverHint } from './janitor-hint.ts';
+import { renderPhaseSection } from './phases.ts';
 import { preflightFailed } from './preflight.ts';
 import {
   countCases,
@@ -146,6 +147,7 @@ export function renderSummary(report: RunReport): string {
     ...preflightSection(report),
     `**Totals:** ${counts.total} cases: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts['not run']} not run${teardownTotal(report)}`,
     '',
+    ...(report.phases ? renderPhaseSection(report.phases, report.target) : []),
     '## Cases',
     '',
     '| File | Case | Status | Duration | Note |',

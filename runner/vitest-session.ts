@@ -21,6 +21,7 @@ import { conformanceTestConfig } from '../vitest.config.ts';
 import { bailMarkerPath } from './bail.ts';
 import { TIMED_OUT, within } from './deadline.ts';
 import { STOP_SIGNALS } from './interrupts.ts';
+import type { FilePhaseTimes } from './phases.ts';
 import { ProgressReporter } from './progress.ts';
 import type { OutputStream } from './redacting-stream.ts';
 import { caseName } from './results.ts';
@@ -193,6 +194,8 @@ export interface SuiteRunOutcome {
   closeTimedOut?: boolean;
   /** --bail stopped the run: a case (or a file) failed, and nothing started after it. */
   bailed?: boolean;
+  /** Each file's set-up, cases and teardown times (summary.md's time by phase). */
+  filePhases?: FilePhaseTimes[];
 }
 
 export async function runSuites(
@@ -251,6 +254,7 @@ export async function runSuites(
     ...ended,
     closeTimedOut,
     ...(recorder.bailed ? { bailed: true } : {}),
+    filePhases: progress.filePhases(),
   };
 }
 

@@ -49,6 +49,7 @@ import { createEksTokenAuthenticator } from './kube/eks-token-authenticator.ts';
 import { type StartedKubeSim, startKubeSim } from './kube/index.ts';
 import { untoleratedTaints } from './kube/scheduling.ts';
 import { unauthorized } from './kube/status.ts';
+import { resolveLatency, type SimLatency } from './latency.ts';
 import { deriveRandom } from './random.ts';
 import { trackPath, untrackPath } from './runtime/reaper.ts';
 import { NODE_LOCAL_ADDRESSES, NODE_NETWORK } from './runtime/sandbox/node.ts';
@@ -65,10 +66,27 @@ export {
 } from './aws/index.ts';
 export { chaosFaults } from './chaos.ts';
 export { decodeEksToken } from './kube/eks-token-authenticator.ts';
+export {
+  describeLatency,
+  EKS_LATENCY,
+  isLatencyProfileName,
+  LATENCY_PROFILE_NAMES,
+  LATENCY_PROFILES,
+  resolveLatency,
+  scaleLatency,
+} from './latency.ts';
 export { createSeededRandom } from './random.ts';
 export { awsCliDirectory, installationToolDirs } from './runtime/host-path.ts';
 export { SABOTAGE_FLAGS } from './sabotage.ts';
-export type { ClusterConditions, Sabotage, SimFaults, SimHandle, SimOptions } from './types.ts';
+export type {
+  ClusterConditions,
+  LatencyProfileName,
+  Sabotage,
+  SimFaults,
+  SimHandle,
+  SimLatency,
+  SimOptions,
+} from './types.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'pod-identity-sim';
 /** The second account of the simulator, where cross-account target roles live. */
@@ -132,7 +150,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       'startSim: credentialLifetimeSeconds needs the embedded AWS (an external STS decides how long its sessions live)',
     );
   }
-  const faults = options.faults ?? {};
+  const latency = resolveLatency(options.latency);
+  const faults = withLatencyDelays(options.faults ?? {}, latency);
   const sabotage = options.sabotage ?? {};
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'pic-sim-')));
@@ -187,6 +206,14 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       ...(kubeFaults ? { faults: kubeFaults } : {}),
       ...nodesOf(options.conditions),
       droppedAddresses: (pod, namespace) => droppedForPod(options.conditions, pod, namespace),
+      latency: {
+        podStart: {
+          schedulingMs: latency.podSchedulingMs,
+          imagePullMs: latency.imagePullMs,
+          containerStartMs: latency.containerStartMs,
+        },
+        namespaceDeletionMs: latency.namespaceDeletionMs,
+      },
     }).then((sim) => (kube = sim));
     const startingAws = options.externalAws
       ? startExternalAws(
@@ -207,6 +234,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
           sabotage,
           lifetime,
           options.targetRoleAccountId ?? DEFAULT_TARGET_ROLE_ACCOUNT_ID,
+          latency,
         );
     // Wait for both, so that when one fails the other is still known and closed.
     const [kubeResult, awsResult] = await Promise.allSettled([startingKube, startingAws]);
@@ -316,6 +344,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
       podSandbox: { ...kubeSim.podSandbox },
       ...(aws.targetRoleAccount ? { targetRoleAccount: aws.targetRoleAccount } : {}),
       ...(imds ? { imds: { ...imds.settings } } : {}),
+      agentUrl: agentServer.url,
       close: () => {
         closing ??= closeStarted();
         return closing;
@@ -340,6 +369,19 @@ function nodesOf(conditions: ClusterConditions | undefined): {
     (name) => ({ name, taints: taints(name) }),
   );
   return { nodeName: FIRST_NODE, moreNodes };
+}
+
+/** A latency profile's propagation delays, where they are longer than the faults' own. */
+function withLatencyDelays(faults: SimFaults, latency: SimLatency): SimFaults {
+  const longer = (a?: number, b?: number) => (a || b ? Math.max(a ?? 0, b ?? 0) : undefined);
+  return {
+    ...faults,
+    iamPropagationDelayMs: longer(faults.iamPropagationDelayMs, latency.iamPropagationDelayMs),
+    associationPropagationDelayMs: longer(
+      faults.associationPropagationDelayMs,
+      latency.associationPropagationDelayMs,
+    ),
+  };
 }
 
 /**
@@ -433,6 +475,7 @@ async function startEmbeddedAws(
   sabotage: Sabotage,
   credentialLifetimeSeconds: number | undefined,
   targetRoleAccountId: string,
+  latency: SimLatency,
 ): Promise<{ aws: AwsSide; controlPlane: EksControlPlane }> {
   const awsSim = await startAwsSim({
     accountId,
@@ -445,6 +488,7 @@ async function startEmbeddedAws(
       throttleRate: faults.throttleRate,
       serverErrorRate: faults.serverErrorRate,
       droppedConnectionRate: faults.droppedConnectionRate,
+      ...(latency.apiMs ? { serviceLatencyMs: latency.apiMs } : {}),
     },
   });
   endpoints.push(awsSim);

@@ -3,8 +3,10 @@
 
 import type { V1Taint, V1Toleration } from '@kubernetes/client-node';
 import type { ImdsSettings } from './imds/server.ts';
+import type { LatencyProfileName, SimLatency } from './latency.ts';
 import type { Sabotage } from './sabotage.ts';
 
+export type { LatencyProfileName, SimLatency } from './latency.ts';
 export type { Sabotage } from './sabotage.ts';
 
 export interface SimFaults {
@@ -91,6 +93,11 @@ export interface SimOptions {
    */
   targetRoleAccountId?: string;
   /**
+   * Make the simulator as slow as a real cluster where one is slow (sim/latency.ts): `'eks'`, or the
+   * waits spelled out. Propagation delays join those of `faults` (the longer one wins).
+   */
+  latency?: SimLatency | LatencyProfileName;
+  /**
    * Use an external AWS endpoint (LocalStack or compatible) for IAM, STS and S3 instead of the
    * simulator's own; EKS, EKS Auth and the agent stay in the simulator and assume roles through it.
    */
@@ -132,6 +139,8 @@ export interface SimHandle {
   podSandbox: { enabled: boolean; reason: string };
   /** The instance metadata service pods can reach on 169.254.169.254, when the simulator serves one. */
   imds?: { httpTokens: 'optional' | 'required'; hopLimit: number };
+  /** The agent on loopback (benchmarks; pods reach it on 169.254.170.23). Send `Host: 169.254.170.23`. */
+  agentUrl?: string;
   /** Stops every process and frees every port the simulator started. */
   close(): Promise<void>;
 }

@@ -2,11 +2,13 @@
 // stopped when the run ends. One endpoint serves IAM, STS, S3, EKS and EKS Auth; pods are local processes.
 
 import { fileURLToPath } from 'node:url';
-import type { SimHandle, SimOptions } from '@pod-identity-conformance/sim';
+import type { LatencyProfileName, SimHandle, SimOptions } from '@pod-identity-conformance/sim';
 import {
   awsCliDirectory,
   chaosFaults,
+  describeLatency,
   installationToolDirs,
+  resolveLatency,
   startSim as startEmbeddedSim,
 } from '@pod-identity-conformance/sim';
 import type { RunSettings } from '../runner/settings.ts';
@@ -136,9 +138,14 @@ export async function createEmbeddedTarget(
     ...(settings.podSandbox ? { podSandbox: settings.podSandbox as SimOptions['podSandbox'] } : {}),
     ...(settings.chaos !== undefined ? { faults: chaosFaults(Number(settings.chaos)) } : {}),
     ...(settings.targetRoleAccount ? { targetRoleAccountId: settings.targetRoleAccount } : {}),
+    ...(settings.latency ? { latency: settings.latency as LatencyProfileName } : {}),
     podToolDirs: harnessToolDirs(),
   };
   if (options.faults) process.stdout.write(`pod-identity-conformance: ${describeChaos(options.faults)}\n`);
+  if (settings.latency) {
+    const profile = describeLatency(resolveLatency(settings.latency as LatencyProfileName));
+    process.stdout.write(`pod-identity-conformance: latency profile ${settings.latency}: ${profile}\n`);
+  }
   const [sim, [awsCliDir, podClients]] = await Promise.all([
     startSim(options),
     awsCliDirectory().then(async (dir) => [dir, await simulatorPodClientCapabilities(dir)] as const),

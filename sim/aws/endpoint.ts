@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { isChecksumAlgorithm, sha256Hex } from './checksums.ts';
 import { parseAwsChunked, verifyTrailerChecksum } from './chunked.ts';
 import {
@@ -438,6 +439,8 @@ export class AwsEndpoint {
         caller,
         requestId,
       };
+      const latencyMs = this.options.faults.latencyMs(service);
+      if (latencyMs > 0) await delay(latencyMs, undefined, { ref: false });
       const handlerStarted = performance.now();
       try {
         reply(await registered.handler(signed, this.options.context));

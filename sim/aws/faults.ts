@@ -17,6 +17,8 @@ export interface AwsFaultOptions {
   droppedConnectionRate?: number;
   /** Signing names the rates apply to (default: every service on the endpoint). */
   services?: string[];
+  /** Latency profile: added before the handler answers a call of the service with this signing name (ms). */
+  serviceLatencyMs?: Partial<Record<string, number>>;
 }
 
 export type InjectedFault = 'throttle' | 'server-error' | 'drop';
@@ -28,14 +30,21 @@ export class FaultInjector {
   private readonly droppedConnectionRate: number;
   private readonly services?: Set<string>;
   private readonly random: () => number;
+  private readonly serviceLatencyMs: Partial<Record<string, number>>;
 
   constructor(options: AwsFaultOptions = {}) {
+    this.serviceLatencyMs = options.serviceLatencyMs ?? {};
     this.iamPropagationDelayMs = Math.max(0, options.iamPropagationDelayMs ?? 0);
     this.throttleRate = clampRate(options.throttleRate);
     this.serverErrorRate = clampRate(options.serverErrorRate);
     this.droppedConnectionRate = clampRate(options.droppedConnectionRate);
     this.services = options.services ? new Set(options.services) : undefined;
     this.random = createSeededRandom(options.seed ?? 1);
+  }
+
+  /** How long a call of `service` waits before it is answered (latency profile; 0 without one). */
+  latencyMs(service: string): number {
+    return Math.max(0, this.serviceLatencyMs[service] ?? 0);
   }
 
   /** Decide the fault for the next request to `service`; draws from the sequence only when rates are set. */

@@ -32,4 +32,6 @@ export interface KubeContext {
   spawnEnvHooks: SpawnEnvHook[];
   /** Resources by plural name (`pods`, `serviceaccounts`, ...), for cross-resource work like namespace deletion. */
   resources: Map<string, RestResource>;
+  /** Latency profile: a deleted namespace stays Terminating this long after its content is gone. */
+  namespaceDeletionMs?: number;
 }

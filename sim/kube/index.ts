@@ -11,7 +11,7 @@ import type { V1DaemonSet, V1Namespace, V1Pod, V1Taint } from '@kubernetes/clien
 import { PodRuntime } from '../runtime/pod-runtime.ts';
 import { trackPath, untrackPath } from '../runtime/reaper.ts';
 import { NODE_NETWORK, NodeSandbox, SandboxUnavailable } from '../runtime/sandbox/node.ts';
-import type { PodRuntimeHost } from '../runtime/types.ts';
+import type { PodRuntimeHost, PodStartLatency } from '../runtime/types.ts';
 import type { KubeContext } from './context.ts';
 import type { TokenAuthenticator } from './eks-token-authenticator.ts';
 import { resolveApiServerLimits } from './http-limits.ts';
@@ -82,6 +82,8 @@ export interface KubeSimOptions {
    * the pod and its namespace as stored.
    */
   droppedAddresses?: (pod: V1Pod, namespace: V1Namespace | undefined) => string[];
+  /** Latency profile (sim/latency.ts): pod start, and how long namespace deletion takes. */
+  latency?: { podStart?: PodStartLatency; namespaceDeletionMs?: number };
 }
 
 /** How pods run, and why. */
@@ -219,6 +221,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     tokenRefreshFraction: options.tokenRefreshFraction,
     maxGracePeriodSeconds: options.maxGracePeriodSeconds,
     restartBackoffMs: options.restartBackoffMs,
+    ...(options.latency?.podStart ? { podStartLatency: options.latency.podStart } : {}),
     node: nodeSandbox,
   });
 
@@ -241,6 +244,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<Starte
     podAdmissionHooks,
     spawnEnvHooks,
     resources: new Map(),
+    ...(options.latency?.namespaceDeletionMs
+      ? { namespaceDeletionMs: options.latency.namespaceDeletionMs }
+      : {}),
   };
   pods = new PodsResource(ctx);
   const namespaces = new NamespacesResource(ctx);

@@ -30,7 +30,7 @@ import { GroupProcess, type ProcessExit } from './process.ts';
 import type { NodeSandbox } from './sandbox/node.ts';
 import { PodNamespaces } from './sandbox/pod.ts';
 import { type ContainerRootPlan, planContainerRoot } from './sandbox/rootfs.ts';
-import type { ExecOptions, PodRuntimeHost, PodRuntimeOptions } from './types.ts';
+import type { ExecOptions, PodRuntimeHost, PodRuntimeOptions, PodStartLatency } from './types.ts';
 import { materialiseVolume } from './volumes.ts';
 
 const LOG_MEMORY_LIMIT = 16 * 1024 * 1024;
@@ -140,6 +140,9 @@ export class PodRuntime {
   readonly #pods = new Map<string, PodSandbox>();
   readonly #node?: NodeSandbox;
   readonly #hiddenDirs: string[];
+  readonly #startLatency: PodStartLatency;
+  /** Images on the node, or being pulled (one pull per image; later pods wait for it). */
+  readonly #images = new Map<string, Promise<void>>();
   #path?: Promise<string>;
   #closed = false;
 
@@ -153,6 +156,7 @@ export class PodRuntime {
     this.#backoffMs = options.restartBackoffMs ?? 10_000;
     this.#node = options.node;
     this.#hiddenDirs = [options.stateDir];
+    this.#startLatency = options.podStartLatency ?? {};
   }
 
   /** Whether pods run in namespaces of their own (else as host processes with mapped paths). */
@@ -218,6 +222,8 @@ export class PodRuntime {
   }
 
   async #run(sandbox: PodSandbox): Promise<void> {
+    // Latency profile: the scheduler binds the pod only after a while; until then it is Pending.
+    if (!(await this.#wait(sandbox, this.#startLatency.schedulingMs))) return;
     await mkdir(join(sandbox.dir, 'volumes'), { recursive: true });
     await mkdir(join(sandbox.dir, 'logs'), { recursive: true });
     await this.prepare();
@@ -446,12 +452,9 @@ export class PodRuntime {
       return false;
     }
     if (sandbox.stopping) return false;
-    this.#host.recordPodEvent(sandbox.pod, {
-      type: 'Normal',
-      reason: 'Pulled',
-      message: `Container image "${run.spec.image}" already present on machine`,
-      fieldPath,
-    });
+    if (!(await this.#pullImage(sandbox, run.spec.image ?? '', fieldPath))) return false;
+    if (!(await this.#wait(sandbox, this.#startLatency.containerStartMs))) return false;
+    if (sandbox.stopping) return false;
     const notFound = this.#commandMissing(sandbox, run, commandLine[0] ?? '');
     const argv = this.#argvInPod(sandbox, run, commandLine);
     // No await between the stopping check above and registering the process: stopPod sees it.
@@ -619,6 +622,47 @@ export class PodRuntime {
     }
     if (sandbox.stopping) return false;
     run.restartCount += 1;
+    return true;
+  }
+
+  /** Waits `ms` unless the pod is stopped meanwhile; false when it was. */
+  async #wait(sandbox: PodSandbox, ms: number | undefined): Promise<boolean> {
+    if (ms) {
+      try {
+        await delay(ms, undefined, { signal: sandbox.stop.signal, ref: false });
+      } catch {
+        return false;
+      }
+    }
+    return !sandbox.stopping;
+  }
+
+  /**
+   * The image on the node: present at once without a latency profile; with one, the first pod to need
+   * it pulls it (imagePullMs) and the others wait for that pull, as with the kubelet's serialized pulls.
+   */
+  async #pullImage(sandbox: PodSandbox, image: string, fieldPath: string): Promise<boolean> {
+    const pullMs = this.#startLatency.imagePullMs ?? 0;
+    const pullsNow = pullMs > 0 && !this.#images.has(image);
+    if (pullsNow) {
+      this.#host.recordPodEvent(sandbox.pod, {
+        type: 'Normal',
+        reason: 'Pulling',
+        message: `Pulling image "${image}"`,
+        fieldPath,
+      });
+      this.#images.set(image, delay(pullMs, undefined, { ref: false }));
+    }
+    await this.#images.get(image);
+    if (sandbox.stopping) return false;
+    this.#host.recordPodEvent(sandbox.pod, {
+      type: 'Normal',
+      reason: 'Pulled',
+      message: pullsNow
+        ? `Successfully pulled image "${image}" in ${pullMs} ms`
+        : `Container image "${image}" already present on machine`,
+      fieldPath,
+    });
     return true;
   }
 

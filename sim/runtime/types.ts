@@ -55,6 +55,14 @@ export interface PodRuntimeOptions {
    * forgotten after a run of 60 times it. Tests lower it to see restarts quickly.
    */
   restartBackoffMs?: number;
+  /** A latency profile's pod start: scheduling, the first pull of each image, container start (ms). */
+  podStartLatency?: PodStartLatency;
+}
+
+export interface PodStartLatency {
+  schedulingMs?: number;
+  imagePullMs?: number;
+  containerStartMs?: number;
 }
 
 export interface ExecOptions {

@@ -12,14 +12,21 @@
 //                  [--block-agent-for-namespace-label KEY=VALUE]   # a network policy: pods there cannot reach the agent
 //                  [--nodes N] [--taint-node sim-node-2=KEY=VALUE:NoSchedule]   # nodes the agent DaemonSet does not tolerate
 //                  [--credential-lifetime SECONDS]   # how long EKS Auth credentials live (2-3600, default 3600)
+//                  [--latency eks]   # as slow as EKS where EKS is slow (sim/latency.ts)
 //   eval "$(npm run -s sim | sed '/^ready$/q')"   # or paste the exports into another shell
 
 import { parseArgs } from 'node:util';
-import { startSim } from '../index.ts';
+import {
+  describeLatency,
+  isLatencyProfileName,
+  LATENCY_PROFILE_NAMES,
+  resolveLatency,
+  startSim,
+} from '../index.ts';
 import { type ConditionFlags, describeConditions, parseConditionFlags } from './conditions.ts';
 
 const USAGE =
-  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N] [--credential-lifetime SECONDS] [--block-agent-for-namespace-label KEY=VALUE] [--nodes N] [--taint-node NODE=KEY=VALUE:EFFECT]';
+  'usage: node scripts/sim.ts [--cluster NAME] [--region REGION] [--account 123456789012] [--state-dir DIR] [--without-agent-addon] [--pod-sandbox auto|required|off] [--imds-tokens optional|required] [--imds-hop-limit N] [--credential-lifetime SECONDS] [--latency eks] [--block-agent-for-namespace-label KEY=VALUE] [--nodes N] [--taint-node NODE=KEY=VALUE:EFFECT]';
 
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string): string {
@@ -37,6 +44,7 @@ async function main(): Promise<void> {
     'imds-tokens'?: string;
     'imds-hop-limit'?: string;
     'credential-lifetime'?: string;
+    latency?: string;
     help?: boolean;
   } & ConditionFlags;
   try {
@@ -54,6 +62,7 @@ async function main(): Promise<void> {
         nodes: { type: 'string' },
         'taint-node': { type: 'string', multiple: true },
         'credential-lifetime': { type: 'string' },
+        latency: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -113,6 +122,13 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  const latency = values.latency;
+  if (latency !== undefined && !isLatencyProfileName(latency)) {
+    process.stderr.write(
+      `--latency must be one of ${LATENCY_PROFILE_NAMES.join(', ')}, got '${latency}'\n${USAGE}\n`,
+    );
+    process.exit(2);
+  }
 
   let sim: Awaited<ReturnType<typeof startSim>>;
   try {
@@ -126,6 +142,7 @@ async function main(): Promise<void> {
       imds: { httpTokens: imdsTokens, hopLimit },
       conditions,
       ...(lifetime !== undefined ? { credentialLifetimeSeconds: lifetime } : {}),
+      ...(latency ? { latency } : {}),
     });
   } catch (error) {
     process.stderr.write(`could not start the simulator: ${(error as Error).message}\n`);
@@ -170,6 +187,10 @@ async function main(): Promise<void> {
       : 'pod-identity-sim: no instance metadata service (it needs the pod sandbox and the embedded AWS)\n',
   );
   for (const line of describeConditions(conditions)) process.stderr.write(`pod-identity-sim: ${line}\n`);
+  if (latency)
+    process.stderr.write(
+      `pod-identity-sim: latency ${latency}: ${describeLatency(resolveLatency(latency))}\n`,
+    );
   process.stdout.write(`${out}ready\n`);
 }
 

@@ -37,10 +37,16 @@ describe('association lifecycle', () => {
 
   beforeAll(async () => {
     const { run, stack } = suite;
-    namespace = stack.adopt(await createNamespace(run, 'association-lifecycle')).name;
+    // The roles propagate in IAM while the namespace and service account are made.
+    const [createdNamespace, createdA, createdB] = await stack.adoptAll([
+      createNamespace(run, 'association-lifecycle'),
+      createRole(run, { purpose: 'lifecycle-a' }),
+      createRole(run, { purpose: 'lifecycle-b' }),
+    ]);
+    namespace = createdNamespace.name;
+    roleA = createdA;
+    roleB = createdB;
     stack.adopt(await createServiceAccount(run, { namespace, name: 'app' }));
-    roleA = stack.adopt(await createRole(run, { purpose: 'lifecycle-a' }));
-    roleB = stack.adopt(await createRole(run, { purpose: 'lifecycle-b' }));
     association = stack.adopt(
       await createAssociation(run, { namespace, serviceAccount: 'app', roleArn: roleA.arn }),
     );

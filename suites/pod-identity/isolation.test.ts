@@ -61,41 +61,42 @@ describe('isolation', () => {
 
   beforeAll(async () => {
     const { run, stack } = suite;
-    const namespace = stack.adopt(await createNamespace(run, 'isolation'));
-    const elsewhere = stack.adopt(await createNamespace(run, 'isolation-other'));
-    bucket = stack.adopt(await createBucket(run, 'isolation'));
-    const roleA = stack.adopt(
-      await createRole(run, { purpose: 'isolation-a', permissions: writePolicy(bucket, 'a') }),
-    );
-    roleB = stack.adopt(
-      await createRole(run, { purpose: 'isolation-b', permissions: writePolicy(bucket, 'b') }),
-    );
-    for (const [sa, role] of [
-      ['writer-a', roleA],
-      ['writer-b', roleB],
-    ] as const) {
-      stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: sa }));
+    const [namespace, elsewhere, createdBucket] = await stack.adoptAll([
+      createNamespace(run, 'isolation'),
+      createNamespace(run, 'isolation-other'),
+      createBucket(run, 'isolation'),
+    ]);
+    bucket = createdBucket;
+    // What does not depend on each other is created at once, so that the waits overlap: the
+    // unassociated pods start (and pull the image) while the roles propagate in IAM.
+    const writer = async (sa: string, prefix: string) => {
+      const [role] = await stack.adoptAll([
+        createRole(run, { purpose: `isolation-${prefix}`, permissions: writePolicy(bucket, prefix) }),
+        createServiceAccount(run, { namespace: namespace.name, name: sa }),
+      ]);
       stack.adopt(
         await createAssociation(run, { namespace: namespace.name, serviceAccount: sa, roleArn: role.arn }),
       );
-    }
-    stack.adopt(await createServiceAccount(run, { namespace: namespace.name, name: 'bystander' }));
-    // The associated name, in a namespace without any association.
-    stack.adopt(await createServiceAccount(run, { namespace: elsewhere.name, name: 'writer-a' }));
-
-    const mutated = { namespace: namespace.name, mutated: true };
+      return role;
+    };
+    const unassociated = async (inNamespace: string, name: string) => {
+      stack.adopt(await createServiceAccount(run, { namespace: inNamespace, name }));
+      return stack.adopt(await createPod(run, { namespace: inNamespace, name, serviceAccountName: name }));
+    };
+    [, roleB, unassociatedPod, otherNamespacePod] = await Promise.all([
+      writer('writer-a', 'a'),
+      writer('writer-b', 'b'),
+      unassociated(namespace.name, 'bystander'),
+      // The associated name, in a namespace without any association.
+      unassociated(elsewhere.name, 'writer-a'),
+    ]);
     podB = stack.adopt(
       await createPodOnceAssociationApplies(run, {
-        ...mutated,
+        namespace: namespace.name,
+        mutated: true,
         name: 'writer-b',
         serviceAccountName: 'writer-b',
       }),
-    );
-    unassociatedPod = stack.adopt(
-      await createPod(run, { namespace: namespace.name, name: 'bystander', serviceAccountName: 'bystander' }),
-    );
-    otherNamespacePod = stack.adopt(
-      await createPod(run, { namespace: elsewhere.name, name: 'writer-a', serviceAccountName: 'writer-a' }),
     );
   });
 

@@ -37,8 +37,12 @@ describe('session tags', () => {
     const { info, run, stack } = suite;
     // Without IAM evaluating session tags there is nothing to set up; each case skips with the reason.
     if (!info.capabilities.iamEnforcement.available || !info.capabilities.sessionTags.available) return;
-    namespace = stack.adopt(await createNamespace(run, 'session-tags')).name;
-    bucket = stack.adopt(await createBucket(run, 'session-tags'));
+    const [createdNamespace, createdBucket] = await stack.adoptAll([
+      createNamespace(run, 'session-tags'),
+      createBucket(run, 'session-tags'),
+    ]);
+    namespace = createdNamespace.name;
+    bucket = createdBucket;
     const role = stack.adopt(
       await createRole(run, {
         purpose: 'session-tags',
@@ -62,25 +66,28 @@ describe('session tags', () => {
       [UNTAGGED_SA, true],
       [UNLISTED_SA, false],
     ];
-    for (const [sa, disableSessionTags] of associations) {
-      stack.adopt(await createServiceAccount(run, { namespace, name: sa }));
-      stack.adopt(
-        await createAssociation(run, {
-          namespace,
-          serviceAccount: sa,
-          roleArn: role.arn,
-          disableSessionTags,
-        }),
-      );
-      pods[sa] = stack.adopt(
-        await createPodOnceAssociationApplies(run, {
-          namespace,
-          name: sa,
-          serviceAccountName: sa,
-          mutated: true,
-        }),
-      );
-    }
+    // The three service accounts do not depend on each other: set up at once, their waits overlap.
+    await Promise.all(
+      associations.map(async ([sa, disableSessionTags]) => {
+        stack.adopt(await createServiceAccount(run, { namespace, name: sa }));
+        stack.adopt(
+          await createAssociation(run, {
+            namespace,
+            serviceAccount: sa,
+            roleArn: role.arn,
+            disableSessionTags,
+          }),
+        );
+        pods[sa] = stack.adopt(
+          await createPodOnceAssociationApplies(run, {
+            namespace,
+            name: sa,
+            serviceAccountName: sa,
+            mutated: true,
+          }),
+        );
+      }),
+    );
   });
 
   async function put(client: PodClient, pod: Pod, key: string): Promise<PodCallResult<void>> {

@@ -238,6 +238,7 @@ export function createIamHandler(options: IamHandlerOptions): ServiceHandler {
         roleName,
         call.params.get('PolicyName') ?? '',
         required(call.params, 'PolicyDocument', 'policyDocument'),
+        options.propagationDelayMs,
       );
       return undefined;
     },

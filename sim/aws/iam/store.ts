@@ -22,6 +22,8 @@ export interface Tag {
 export interface StoredPolicy {
   text: string;
   document: PolicyDocument;
+  /** Epoch ms from which IAM enforces it (PutRolePolicy over the API with a propagation delay). */
+  effectiveAt?: number;
 }
 
 export interface IamRole {
@@ -363,10 +365,13 @@ export class IamStore {
     role.tags = role.tags.filter((t) => !remove.has(t.Key.toLowerCase()));
   }
 
-  putRolePolicy(roleName: string, policyName: string, document: PolicyInput): void {
+  /** `propagationDelayMs`: IAM enforces the new document only after it (eventual consistency). */
+  putRolePolicy(roleName: string, policyName: string, document: PolicyInput, propagationDelayMs = 0): void {
     const role = this.getRole(roleName);
     checkName('policyName', policyName, 128);
-    role.inlinePolicies.set(policyName, parsePolicy(document, 'identity', 'policyDocument'));
+    const policy = parsePolicy(document, 'identity', 'policyDocument');
+    if (propagationDelayMs > 0) policy.effectiveAt = this.now().getTime() + propagationDelayMs;
+    role.inlinePolicies.set(policyName, policy);
   }
 
   getRolePolicy(roleName: string, policyName: string): StoredPolicy {
@@ -518,8 +523,9 @@ export class IamStore {
   }
 
   roleIdentityPolicies(role: IamRole): PolicyDocument[] {
+    const now = this.now().getTime();
     return [
-      ...[...role.inlinePolicies.values()].map((p) => p.document),
+      ...[...role.inlinePolicies.values()].filter((p) => (p.effectiveAt ?? 0) <= now).map((p) => p.document),
       ...this.attachedDocuments(role.attachedPolicyArns),
     ];
   }

@@ -2,6 +2,7 @@
 // account and the `kube-root-ca.crt` config map. Deleting one marks it Terminating, deletes its content
 // (pods gracefully), and removes it once its pods are gone; meanwhile nothing new can be created in it.
 
+import { setTimeout as delay } from 'node:timers/promises';
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { KubeContext } from '../context.ts';
 import { humanDuration, timestamp, validateDns1123Label } from '../objects.ts';
@@ -155,6 +156,8 @@ export class NamespacesResource extends RestResource {
       }
     }
     await Promise.all(removals);
+    // Latency profile: the namespace controller's sweep of a real cluster takes a while.
+    if (this.ctx.namespaceDeletionMs) await delay(this.ctx.namespaceDeletionMs, undefined, { ref: false });
     // Objects made while pods were terminating (events from the kubelet) go too.
     for (const resourceName of NAMESPACED_CONTENT) {
       for (const object of this.ctx.store.list(resourceName, name))
