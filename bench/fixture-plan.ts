@@ -9,6 +9,8 @@ export type ApiService = 'iam' | 'sts' | 's3' | 'eks' | 'eks-auth';
 /** One thing a step waits for; its duration is the profile's. */
 export type Wait =
   | { api: ApiService; calls?: number }
+  /** A case that waits by design: a client kept running past its credentials' lifetimes. */
+  | { heldMs: number }
   | 'iamPropagation'
   | 'associationPropagation'
   | 'podStart'
@@ -38,7 +40,12 @@ export interface FilePlan {
   steps: PlanStep[];
 }
 
-const CLIENTS = 2; // aws-cli and sdk-probe: each case runs once per client, one after the other.
+// aws-cli, sdk-probe and boto3 (the embedded default): each case runs once per client, in turn.
+const CLIENTS = 3;
+/** The clients with a keep-calling loop (credential refresh): aws-cli and sdk-probe. */
+const LONG_CALL_CLIENTS = 2;
+/** credential-refresh.test.ts: its association's credentials live 5 s; each client runs past 2.25 of them. */
+const REFRESH_HELD_MS = 5_000 * 2.25;
 
 /** A namespace, service account, role (with its policy), association and a pod it has reached. */
 function associatedApp(prefix: string, options: { permissions?: boolean; after?: string[] } = {}) {
@@ -59,8 +66,8 @@ function associatedApp(prefix: string, options: { permissions?: boolean; after?:
 }
 
 /** Cases one after the other, each call of each client in turn. */
-function cases(after: string[], perClient: Wait[]): PlanStep {
-  return { id: 'cases', waits: Array.from({ length: CLIENTS }, () => perClient).flat(), after };
+function cases(after: string[], perClient: Wait[], clients = CLIENTS): PlanStep {
+  return { id: 'cases', waits: Array.from({ length: clients }, () => perClient).flat(), after };
 }
 
 /**
@@ -183,6 +190,106 @@ export const POD_IDENTITY_PLAN: FilePlan[] = [
         after: ['firstPod'],
       },
       teardown({ associations: false, roles: true }),
+    ],
+  },
+  {
+    file: 'pod-identity/session-policy.test.ts',
+    steps: [
+      { id: 'bucket', waits: [{ api: 's3', calls: 2 }] },
+      ...associatedApp('', { permissions: true, after: ['bucket'] }),
+      cases(['pod'], ['podCredentials', { api: 's3', calls: 2 }]),
+      teardown({ associations: true, roles: true, bucket: true }),
+    ],
+  },
+  {
+    file: 'pod-identity/credential-refresh.test.ts',
+    steps: [
+      ...associatedApp(''),
+      cases(['pod'], [...whoami, { heldMs: REFRESH_HELD_MS }], LONG_CALL_CLIENTS),
+      teardown({ associations: true, roles: true }),
+    ],
+  },
+  {
+    file: 'pod-identity/irsa.test.ts',
+    steps: [
+      { id: 'namespace', waits: [] },
+      // The cluster's OIDC provider, the IRSA role (web-identity trust) and the Pod Identity role.
+      { id: 'roles', waits: [{ api: 'iam', calls: 3 }] },
+      { id: 'rolesVisible', waits: ['iamPropagation'], after: ['roles'] },
+      { id: 'association', waits: [{ api: 'eks' }], after: ['namespace', 'rolesVisible'] },
+      { id: 'associationApplied', waits: ['associationPropagation'], after: ['association'] },
+      { id: 'irsaPods', waits: ['podStart'], after: ['rolesVisible'] },
+      { id: 'pods', waits: ['podStart'], after: ['associationApplied'] },
+      // Web identity and Pod Identity calls per client; the migration restarts pods twice.
+      {
+        id: 'cases',
+        waits: [
+          ...Array.from({ length: CLIENTS }, () => [
+            { api: 'sts' as const },
+            ...whoami,
+            { api: 'sts' as const },
+          ]).flat(),
+          { api: 'eks' },
+          'associationPropagation',
+          'podStart',
+          'podStart',
+          ...whoami,
+        ],
+        after: ['irsaPods', 'pods'],
+      },
+      teardown({ associations: true, roles: true }),
+    ],
+  },
+  {
+    file: 'pod-identity/target-role.test.ts',
+    steps: [
+      { id: 'namespace', waits: [] },
+      // The source role, the target role in the other account and the one that refuses it.
+      { id: 'roles', waits: [{ api: 'iam', calls: 4 }] },
+      { id: 'rolesVisible', waits: ['iamPropagation'], after: ['roles'] },
+      { id: 'associations', waits: [{ api: 'eks', calls: 2 }], after: ['namespace', 'rolesVisible'] },
+      { id: 'associationsApplied', waits: ['associationPropagation'], after: ['associations'] },
+      { id: 'pods', waits: ['podStart'], after: ['associationsApplied'] },
+      // Chained credentials (EKS Auth assumes twice), a GetRole, a refusal, per client.
+      cases(['pods'], ['podCredentials', { api: 'sts', calls: 2 }, { api: 'iam' }, 'podCredentials']),
+      teardown({ associations: true, roles: true }),
+    ],
+  },
+  {
+    file: 'pod-identity/misconfiguration.test.ts',
+    steps: [
+      { id: 'namespace', waits: [] },
+      { id: 'earlyPod', waits: ['podStart'], after: ['namespace'] },
+      ...associatedApp('', { after: ['earlyPod'] }),
+      { id: 'otherPod', waits: ['podStart'], after: ['pod'] },
+      // Listing associations; a refused association; a role made, associated, deleted and refused.
+      {
+        id: 'cases',
+        waits: [
+          { api: 'eks', calls: 4 },
+          { api: 'iam', calls: 2 },
+          'iamPropagation',
+          { api: 'eks' },
+          { api: 'iam', calls: 2 },
+          'iamPropagation',
+          { api: 'eks' },
+          'associationPropagation',
+          'podStart',
+          { api: 'iam', calls: 3 },
+          'podCredentials',
+        ],
+        after: ['otherPod'],
+      },
+      teardown({ associations: true, roles: true }),
+    ],
+  },
+  {
+    file: 'pod-identity/client-compatibility.test.ts',
+    steps: [
+      ...associatedApp(''),
+      // Every client of the run and the two old releases, at once in one pod.
+      { id: 'cases', waits: [...whoami, 'noCredentialsTimeout'], after: ['pod'] },
+      teardown({ associations: true, roles: true }),
     ],
   },
   {

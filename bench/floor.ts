@@ -27,7 +27,7 @@ const CLIENT_IMDS_TIMEOUT_MS = 1_000;
 /** How long a wait lasts under the profile; pod starts are resolved against the image pull. */
 function waitMs(wait: Wait, profile: SimLatency): number {
   const api = (service: string) => profile.apiMs?.[service] ?? 0;
-  if (typeof wait === 'object') return api(wait.api) * (wait.calls ?? 1);
+  if (typeof wait === 'object') return 'heldMs' in wait ? wait.heldMs : api(wait.api) * (wait.calls ?? 1);
   switch (wait) {
     case 'iamPropagation':
       return profile.iamPropagationDelayMs ?? 0;
