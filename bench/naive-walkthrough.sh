@@ -2,8 +2,9 @@
 # The naive way to check Pod Identity: the walkthrough's commands (README, "The Pod Identity
 # walkthrough by hand") written as a script the way hand-written checks usually are: one step after
 # the other, a fixed sleep after creating the role and after creating the association instead of
-# waiting for them to apply, `kubectl wait`, `kubectl exec … aws …`. It checks what the pod-identity
-# suite checks, scenario by scenario. bench/perf.ts times it against `npm run sim -- --latency eks`
+# waiting for them to apply, `kubectl wait`, `kubectl exec … aws …`. It checks what the walkthrough
+# files of the pod-identity suite check (credentials, S3, isolation, session tags, mutation, agent
+# hardening, association lifecycle, cleanup), scenario by scenario. bench/perf.ts times it against `npm run sim -- --latency eks`
 # to compare with the suite on the same profile; it deliberately sleeps, that is the point.
 #
 #   eval "$(grep ^export sim.env)"; bash bench/naive-walkthrough.sh
