@@ -66,6 +66,7 @@ export {
 } from './aws/index.ts';
 export { chaosFaults } from './chaos.ts';
 export { decodeEksToken } from './kube/eks-token-authenticator.ts';
+export { fitsNode } from './kube/scheduling.ts';
 export {
   describeLatency,
   EKS_LATENCY,

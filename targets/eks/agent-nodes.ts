@@ -1,25 +1,13 @@
 // Which nodes test pods may land on but no pod identity agent runs on: a taint the agent's DaemonSet
 // does not tolerate, a node group it is not scheduled on. Pods there find nothing on 169.254.170.23.
-// Placement is predicted with Kubernetes' own rules for taints (NoSchedule, NoExecute) and nodeSelector.
+// Placement is predicted with Kubernetes' rules for taints (NoSchedule, NoExecute) and nodeSelector, the
+// same function the simulator's scheduler places pods with.
 
 import type { V1Node, V1Pod, V1Taint, V1Toleration } from '@kubernetes/client-node';
+import { fitsNode } from '@pod-identity-conformance/sim';
 import type { PodSettings } from '../target.ts';
 
 export const AGENT_POD_SELECTOR = 'app.kubernetes.io/name=eks-pod-identity-agent';
-
-function tolerated(taint: V1Taint, tolerations: readonly V1Toleration[]): boolean {
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (!t.key) return t.operator === 'Exists';
-    return t.key === taint.key && (t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? ''));
-  });
-}
-
-function blockingTaints(node: V1Node, tolerations: readonly V1Toleration[]): V1Taint[] {
-  return (node.spec?.taints ?? []).filter(
-    (taint) => taint.effect !== 'PreferNoSchedule' && !tolerated(taint, tolerations),
-  );
-}
 
 export function describeTaint(taint: V1Taint): string {
   return `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`;
@@ -38,13 +26,12 @@ export function nodesWithoutAgent(
   pod: Pick<PodSettings, 'tolerations' | 'nodeSelector'>,
 ): UncoveredNode[] {
   const withAgent = new Set(agentPods.map((agent) => agent.spec?.nodeName));
-  const tolerations = (pod.tolerations ?? []) as V1Toleration[];
+  const placement = {
+    tolerations: (pod.tolerations ?? []) as V1Toleration[],
+    nodeSelector: pod.nodeSelector,
+  };
   return nodes
-    .filter((node) => {
-      const labels = node.metadata?.labels ?? {};
-      const selected = Object.entries(pod.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
-      return selected && blockingTaints(node, tolerations).length === 0;
-    })
+    .filter((node) => fitsNode(placement, node))
     .filter((node) => !withAgent.has(node.metadata?.name))
     .map((node) => ({
       name: node.metadata?.name ?? '',
